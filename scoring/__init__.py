@@ -1,0 +1,37 @@
+"""Scoring for 幸福河湖 assessments — pure Python: no Flask, no SQL.
+
+import scoring
+rubric = scoring.load_rubric("cq-river")
+result = scoring.score(rubric, answers)
+"""
+
+from .engine import (
+    DECISION_LABELS,
+    DECISION_LABELS_EN,
+    InvalidAnswers,
+    Preview,
+    Result,
+    preview,
+    round2,
+    score,
+)
+from .rubric import Rubric, RubricError, available_rubrics, available_versions, load_rubric
+from .water import WaterQuality, water_quality_class
+
+__all__ = [
+    "DECISION_LABELS",
+    "DECISION_LABELS_EN",
+    "InvalidAnswers",
+    "Preview",
+    "Result",
+    "Rubric",
+    "RubricError",
+    "WaterQuality",
+    "available_rubrics",
+    "available_versions",
+    "load_rubric",
+    "preview",
+    "round2",
+    "score",
+    "water_quality_class",
+]

@@ -1,0 +1,321 @@
+"""Score a whole answers object against a rubric: indicators, dimensions, gates, decision, grade."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .rubric import Rubric
+from .rules import RULES, FieldErrors, fmt
+from .water import WORST, WaterQuality
+
+CENT = Decimal("0.01")
+
+DECISION_LABELS = {"accepted": "通过验收", "conditional": "限期整改后复核", "rejected": "不予通过"}
+DECISION_LABELS_EN = {"accepted": "Accepted", "conditional": "Conditional", "rejected": "Rejected"}
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class InvalidAnswers(ValueError):
+    """The answers cannot be scored. `.errors` maps each bad field to a Chinese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(sorted(errors.items(), key=lambda kv: _field_order(kv[0])))
+        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def _field_order(path: str) -> tuple:
+    head, _, rest = path.partition(".")
+    letters = head.rstrip("0123456789")
+    digits = head[len(letters) :]
+    return (letters, int(digits) if digits else 0, rest)
+
+
+@dataclass
+class IndicatorResult:
+    code: str
+    name: str
+    dimension: str
+    kind: str
+    max: Decimal
+    points: Decimal
+    input: Any
+    explain: str
+    water_quality: WaterQuality | None = None
+
+    def to_dict(self) -> dict:
+        d = {
+            "code": self.code,
+            "name": self.name,
+            "dimension": self.dimension,
+            "kind": self.kind,
+            "input": self.input,
+            "points": str(self.points),
+            "max": str(round2(self.max)),
+            "explain": self.explain,
+        }
+        if self.water_quality is not None:
+            d["water_quality"] = self.water_quality.to_dict()
+        return d
+
+
+@dataclass
+class DimensionResult:
+    code: str
+    name: str
+    score: Decimal
+    max: Decimal
+    floor: Decimal
+    floor_met: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "score": str(self.score),
+            "max": str(round2(self.max)),
+            "floor": str(round2(self.floor)),
+            "floor_met": self.floor_met,
+        }
+
+
+@dataclass
+class GateResult:
+    code: str
+    name: str
+    source: str  # manual | computed
+    note: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "source": self.source, "note": self.note}
+
+
+@dataclass
+class Result:
+    rubric_id: str
+    rubric_version: str
+    total: Decimal
+    max_total: Decimal
+    decision: str
+    grade: str
+    gates: list[str]
+    gate_details: list[GateResult]
+    reasons: list[str]
+    dimensions: dict[str, DimensionResult]
+    indicators: dict[str, IndicatorResult] = field(default_factory=dict)
+
+    @property
+    def decision_label(self) -> str:
+        return DECISION_LABELS[self.decision]
+
+    @property
+    def water_quality(self) -> WaterQuality | None:
+        return next((i.water_quality for i in self.indicators.values() if i.water_quality), None)
+
+    def to_dict(self) -> dict:
+        wq = self.water_quality
+        return {
+            "rubric": {"id": self.rubric_id, "version": self.rubric_version},
+            "total": str(self.total),
+            "max": str(round2(self.max_total)),
+            "decision": self.decision,
+            "decision_label": self.decision_label,
+            "grade": self.grade,
+            "gates": list(self.gates),
+            "gate_details": [g.to_dict() for g in self.gate_details],
+            "reasons": list(self.reasons),
+            "water_quality": wq.to_dict() if wq else None,
+            "dimensions": {code: d.to_dict() for code, d in self.dimensions.items()},
+            "indicators": {code: i.to_dict() for code, i in self.indicators.items()},
+        }
+
+
+@dataclass
+class Preview:
+    """What a half-filled form already tells: the indicators that can be scored, and errors.
+
+    Used for running subtotals while an inspector types; never for a decision.
+    """
+
+    indicators: dict[str, IndicatorResult]
+    errors: dict[str, str]
+    missing: list[str]
+    subtotals: dict[str, Decimal]
+
+    def to_dict(self) -> dict:
+        return {
+            "indicators": {
+                c: {"points": str(i.points), "max": str(round2(i.max)), "explain": i.explain}
+                | ({"water_quality": i.water_quality.to_dict()} if i.water_quality else {})
+                for c, i in self.indicators.items()
+            },
+            "errors": self.errors,
+            "missing": self.missing,
+            "subtotals": {c: str(v) for c, v in self.subtotals.items()},
+            "total": str(sum(self.subtotals.values(), Decimal(0))),
+        }
+
+
+def _evaluate(
+    rubric: Rubric, answers: Any
+) -> tuple[dict[str, IndicatorResult], dict[str, str], list[str]]:
+    """Score every indicator that has an answer; collect errors and the codes still missing."""
+    if not isinstance(answers, dict):
+        return {}, {"answers": "答案必须是一个 JSON 对象，以指标代码为键"}, []
+    results: dict[str, IndicatorResult] = {}
+    errors: dict[str, str] = {}
+    missing: list[str] = []
+    indicators = rubric.indicators
+    for key in answers:
+        if key != "gates" and key not in indicators:
+            errors[str(key)] = f"评价标准 {rubric.id} 中没有指标 {key}"
+    for code, ind in indicators.items():
+        if code not in answers or answers[code] is None or answers[code] == "":
+            missing.append(code)
+            continue
+        try:
+            scored = RULES[ind.kind](ind, answers[code])
+        except FieldErrors as e:
+            errors.update(e.errors)
+            continue
+        points = round2(scored.points)
+        results[code] = IndicatorResult(
+            code=code,
+            name=ind.name,
+            dimension=ind.dimension,
+            kind=ind.kind,
+            max=ind.max,
+            points=points,
+            input=answers[code],
+            explain=f"{scored.explain} → {fmt(points)} 分",
+            water_quality=scored.water_quality,
+        )
+    return results, errors, missing
+
+
+def _manual_gates(rubric: Rubric, raw: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The manual gates ticked in answers["gates"] (code → note), and their errors."""
+    if raw is None:
+        return {}, {}
+    if not isinstance(raw, dict):
+        return {}, {"gates": "gates 须为对象：键为否决条件代码，值为说明"}
+    ticked: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for code, note in raw.items():
+        gate = rubric.gate(code)
+        if gate is None:
+            errors[f"gates.{code}"] = f"未知的否决条件 {code}"
+        elif not gate.manual:
+            errors[f"gates.{code}"] = f"否决条件 {code}（{gate.name}）由答案自动判定，不能手动勾选"
+        elif not isinstance(note, str) or not note.strip():
+            errors[f"gates.{code}"] = f"勾选否决条件 {code} 时须填写说明"
+        else:
+            ticked[code] = note.strip()
+    return ticked, errors
+
+
+def _computed_gates(
+    rubric: Rubric, answers: dict, results: dict[str, IndicatorResult]
+) -> dict[str, str]:
+    held: dict[str, str] = {}
+    for gate in rubric.gates:
+        if gate.when_option:
+            code, option = gate.when_option
+            if answers.get(code) == option:
+                label = rubric.indicators[code].option(option).label
+                held[gate.code] = f"{rubric.indicators[code].name}为「{label}」"
+        if gate.when_worst_class:
+            wq = results[gate.when_worst_class].water_quality
+            if wq.number == WORST:
+                held[gate.code] = f"水质为劣Ⅴ类（限制因子：{'、'.join(wq.limiting)}）"
+    return held
+
+
+def preview(rubric: Rubric, answers: Any) -> Preview:
+    """Score what can be scored of partial answers (drafts), for running subtotals."""
+    results, errors, missing = _evaluate(rubric, answers)
+    if isinstance(answers, dict):
+        errors.update(_manual_gates(rubric, answers.get("gates"))[1])
+    subtotals = {
+        d.code: sum((results[i.code].points for i in d.indicators if i.code in results), Decimal(0))
+        for d in rubric.dimensions
+    }
+    return Preview(results, errors, missing, subtotals)
+
+
+def score(rubric: Rubric, answers: Any) -> Result:
+    """Score complete answers. Raises InvalidAnswers naming every bad or missing field."""
+    results, errors, missing = _evaluate(rubric, answers)
+    ticked: dict[str, str] = {}
+    if isinstance(answers, dict):
+        ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
+        errors.update(gate_errors)
+    for code in missing:
+        errors[code] = f"请填写「{rubric.indicators[code].name}」"
+    if errors:
+        raise InvalidAnswers(errors)
+
+    dimensions: dict[str, DimensionResult] = {}
+    for d in rubric.dimensions:
+        dim_score = sum((results[i.code].points for i in d.indicators), Decimal(0))
+        floor = d.max * rubric.dimension_floor
+        dimensions[d.code] = DimensionResult(
+            d.code, d.name, dim_score, d.max, floor, dim_score >= floor
+        )
+    total = sum((d.score for d in dimensions.values()), Decimal(0))
+
+    computed = _computed_gates(rubric, answers, results)
+    gate_details = [
+        GateResult(
+            g.code,
+            g.name,
+            "manual" if g.code in ticked else "computed",
+            ticked.get(g.code) or computed[g.code],
+        )
+        for g in rubric.gates
+        if g.code in ticked or g.code in computed
+    ]
+    decision, reasons = _decide(rubric, total, dimensions, gate_details)
+    return Result(
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        total=total,
+        max_total=rubric.max_total,
+        decision=decision,
+        grade=grade_for(rubric, total),
+        gates=sorted(g.code for g in gate_details),
+        gate_details=gate_details,
+        reasons=reasons,
+        dimensions=dimensions,
+        indicators=results,
+    )
+
+
+def grade_for(rubric: Rubric, total: Decimal) -> str:
+    return next(g.label for g in rubric.grades if total >= g.min)
+
+
+def _decide(rubric, total, dimensions, gates) -> tuple[str, list[str]]:
+    """The decision rules of RUBRIC.md, in their order, with the reasons in plain Chinese."""
+    if gates:
+        return "rejected", [f"触发一票否决条件 {g.code}：{g.name}（{g.note}）。" for g in gates]
+    low = [d for d in dimensions.values() if not d.floor_met]
+    if low:
+        pct = fmt(rubric.dimension_floor * 100)
+        return "rejected", [
+            f"「{d.name}」得分 {d.score}，低于满分 {fmt(d.max)} 的 {pct}%（{round2(d.floor)} 分）。"
+            for d in low
+        ]
+    if total >= rubric.accept_total:
+        return "accepted", [
+            f"总分 {total} 分，达到 {fmt(rubric.accept_total)} 分的验收线，各维度均达到满分的 "
+            f"{fmt(rubric.dimension_floor * 100)}%，且未触发否决条件。"
+        ]
+    if total >= rubric.conditional_total:
+        return "conditional", [
+            f"总分 {total} 分，达到 {fmt(rubric.conditional_total)} 分但低于 "
+            f"{fmt(rubric.accept_total)} 分，须限期整改后复核。"
+        ]
+    return "rejected", [f"总分 {total} 分，低于 {fmt(rubric.conditional_total)} 分。"]

@@ -1,0 +1,228 @@
+"""District and waterbody leaderboards (DESIGN.md, "Leaderboards").
+
+Pure Python: the store hands over plain rows and title spans; nothing here knows about Flask or
+SQL. Scores are ``Decimal`` throughout and rounded half-up to 2 places, as shown on the page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+ONE_DAY = datetime.timedelta(days=1)
+
+RANKING_RULE = (
+    "排序：已验收数量从多到少；数量相同按平均得分从高到低；再相同按达到当前数量的日期从早到晚；"
+    "最后按区县代码升序。名次按（已验收数量，平均得分）竞争排名，二者均相同的并列（如 1、1、3）。"
+)
+RANKING_RULE_EN = (
+    "Order: accepted count, most first; then mean score, highest first; then the date the current "
+    "count was reached, earliest first; finally district code, ascending. Rank is competition "
+    "ranking on (accepted count, mean score): districts equal in both share a rank (e.g. 1, 1, 3)."
+)
+
+
+def _half_up(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _two_places(value: Decimal | None) -> str | None:
+    """Format a score as a string with exactly 2 decimals ("93.45")."""
+    return None if value is None else str(_half_up(value))
+
+
+def _decimal(value: Any) -> Decimal:
+    # str() first so a float such as 93.45 becomes Decimal("93.45"), not its binary expansion.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class HeldTitle:
+    """One waterbody's span as 市级幸福河湖, with the total of the assessment that accepted it."""
+
+    accepted_on: datetime.date
+    revoked_on: datetime.date | None
+    total: Decimal
+
+    def __post_init__(self) -> None:
+        if self.revoked_on is not None and self.revoked_on < self.accepted_on:
+            raise ValueError(f"revoked {self.revoked_on} before accepted {self.accepted_on}")
+
+    def held_on(self, day: datetime.date) -> bool:
+        """Held from ``accepted_on`` (inclusive) until ``revoked_on`` (exclusive)."""
+        if self.accepted_on > day:
+            return False
+        return self.revoked_on is None or self.revoked_on > day
+
+
+@dataclass
+class DistrictStanding:
+    """One row of the district leaderboard."""
+
+    rank: int
+    code: str
+    name: str
+    accepted: int
+    mean_score: Decimal | None
+    in_review: int
+    reached_at: datetime.date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "district": self.name,
+            "code": self.code,
+            "accepted": self.accepted,
+            "mean_score": _two_places(self.mean_score),
+            "in_review": self.in_review,
+            "reached_at": None if self.reached_at is None else self.reached_at.isoformat(),
+        }
+
+
+def _count(titles: list[HeldTitle], day: datetime.date) -> int:
+    return sum(1 for title in titles if title.held_on(day))
+
+
+def _reached_at(titles: list[HeldTitle], as_of: datetime.date) -> datetime.date | None:
+    """The latest day on or before ``as_of`` on which the held count changed.
+
+    Checking that the count really changed (rather than taking the latest event) keeps a
+    same-day acceptance and revocation, which leave the count as it was, from moving the date.
+    """
+    events = {t.accepted_on for t in titles} | {t.revoked_on for t in titles if t.revoked_on}
+    for day in sorted((d for d in events if d <= as_of), reverse=True):
+        if _count(titles, day) != _count(titles, day - ONE_DAY):
+            return day
+    return None
+
+
+def _competition_ranks(keys: list[Any]) -> list[int]:
+    """Ranks for keys already in order: equal neighbours share a rank, then a gap ("1, 1, 3")."""
+    ranks: list[int] = []
+    for index, key in enumerate(keys):
+        ranks.append(ranks[-1] if index and key == keys[index - 1] else index + 1)
+    return ranks
+
+
+def rank_districts(
+    districts: list[tuple[str, str]],
+    titles: Mapping[str, list[HeldTitle]],
+    in_review: Mapping[str, int],
+    as_of: datetime.date,
+) -> list[DistrictStanding]:
+    """Rank every district in ``districts`` (code, name), including those with nothing accepted.
+
+    ``titles`` maps a district code to its waterbodies' title spans; codes not in ``districts``
+    are ignored. ``in_review`` maps a district code to its assessments under review.
+    """
+    codes = [code for code, _ in districts]
+    if len(set(codes)) != len(codes):
+        raise ValueError("duplicate district code")
+    rows = []
+    for code, name in districts:
+        spans = list(titles.get(code, []))
+        held = [t for t in spans if t.held_on(as_of)]
+        mean = _half_up(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
+        rows.append(
+            DistrictStanding(
+                rank=0,  # set below, once the order is known
+                code=code,
+                name=name,
+                accepted=len(held),
+                mean_score=mean,
+                in_review=in_review.get(code, 0),
+                reached_at=_reached_at(spans, as_of) if held else None,
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            -r.accepted,
+            r.mean_score is None,  # None last
+            -(r.mean_score or 0),
+            r.reached_at is None,  # None last
+            r.reached_at or datetime.date.min,
+            r.code,
+        )
+    )
+    # Only (accepted, mean_score) decides the rank; reached_at and code merely order the ties.
+    for row, rank in zip(
+        rows, _competition_ranks([(r.accepted, r.mean_score) for r in rows]), strict=True
+    ):
+        row.rank = rank
+    return rows
+
+
+@dataclass
+class WaterbodyStanding:
+    """One row of the waterbody leaderboard (latest decided total, per-dimension scores)."""
+
+    rank: int
+    id: Any
+    name: str
+    district: str
+    total: Decimal
+    dimensions: dict[str, Decimal]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "name": self.name,
+            "district": self.district,
+            "total": _two_places(self.total),
+            "dimensions": {code: _two_places(score) for code, score in self.dimensions.items()},
+        }
+
+
+def rank_waterbodies(rows: Iterable[Mapping[str, Any]]) -> list[WaterbodyStanding]:
+    """Order waterbodies by total (desc) then id (asc); competition rank on the total."""
+    standings = [
+        WaterbodyStanding(
+            rank=0,
+            id=row["id"],
+            name=row["name"],
+            district=row["district"],
+            total=_decimal(row["total"]),
+            dimensions={code: _decimal(v) for code, v in row.get("dimensions", {}).items()},
+        )
+        for row in rows
+    ]
+    standings.sort(key=lambda s: (-s.total, s.id))
+    for standing, rank in zip(
+        standings, _competition_ranks([s.total for s in standings]), strict=True
+    ):
+        standing.rank = rank
+    return standings
+
+
+def leaders_by_dimension(
+    rows: Iterable[Mapping[str, Any]], dimension_codes: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """For each dimension, the district whose waterbodies have the highest mean score in it.
+
+    Each row needs "district_code", "district" and "dimensions" ({code: score}). Means are
+    compared as shown (half-up to 2 places) so a visible tie goes to the lower district code.
+    Dimensions no row scores are left out.
+    """
+    rows = list(rows)
+    leaders: dict[str, dict[str, Any]] = {}
+    for dimension in dimension_codes:
+        scores: dict[str, list[Decimal]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for row in rows:
+            value = row["dimensions"].get(dimension)
+            if value is None:
+                continue
+            scores[row["district_code"]].append(_decimal(value))
+            names[row["district_code"]] = row["district"]
+        if not scores:
+            continue
+        means = {code: _half_up(sum(vals, Decimal(0)) / len(vals)) for code, vals in scores.items()}
+        best = min(means, key=lambda code: (-means[code], code))
+        leaders[dimension] = {"code": best, "district": names[best], "mean": means[best]}
+    return leaders

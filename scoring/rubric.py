@@ -1,0 +1,295 @@
+"""Rubrics as data: TOML files under scoring/rubrics/, one per rubric id and version.
+
+Numbers are read as Decimal so that the end-points and points in the file are exact.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+RUBRIC_DIR = Path(__file__).parent / "rubrics"
+
+KINDS = {
+    "linear",
+    "deduction",
+    "checklist",
+    "judged",
+    "choice",
+    "water_class",
+    "income_gap",
+    "survey",
+}
+
+
+class RubricError(ValueError):
+    """A rubric file is malformed or missing."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A checklist item (points) or a choice option (fraction)."""
+
+    code: str
+    label: str
+    label_en: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    name_en: str
+    dimension: str
+    max: Decimal
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+    unit: str = ""
+    help: str = ""
+    options: tuple[Option, ...] = ()
+
+    def param(self, key: str) -> Any:
+        return self.params[key]
+
+    def option(self, code: str) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    name: str
+    name_en: str
+    max: Decimal
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str
+    name: str
+    name_en: str
+    manual: bool
+    # computed when this indicator's choice equals this option (e.g. A12 = non_compliant)
+    when_option: tuple[str, str] | None = None
+    # computed when this water_class indicator's class is 劣Ⅴ
+    when_worst_class: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        return self.when_option is not None or self.when_worst_class is not None
+
+
+@dataclass(frozen=True)
+class Grade:
+    min: Decimal
+    label: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    id: str
+    version: str
+    waterbody: str  # river | reservoir
+    name: str
+    name_en: str
+    dimensions: tuple[Dimension, ...]
+    gates: tuple[Gate, ...]
+    grades: tuple[Grade, ...]
+    accept_total: Decimal
+    conditional_total: Decimal
+    dimension_floor: Decimal
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((d.max for d in self.dimensions), Decimal(0))
+
+    @property
+    def indicators(self) -> dict[str, Indicator]:
+        return {i.code: i for d in self.dimensions for i in d.indicators}
+
+    def dimension(self, code: str) -> Dimension:
+        return next(d for d in self.dimensions if d.code == code)
+
+    def gate(self, code: str) -> Gate | None:
+        return next((g for g in self.gates if g.code == code), None)
+
+    @property
+    def manual_gates(self) -> tuple[Gate, ...]:
+        return tuple(g for g in self.gates if g.manual)
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _read(rubric_id: str, version: str) -> dict:
+    path = RUBRIC_DIR / f"{rubric_id}-{version}.toml"
+    if not path.exists():
+        raise RubricError(f"没有评价标准 {rubric_id} {version}")
+    with path.open("rb") as f:
+        return tomllib.load(f, parse_float=Decimal)
+
+
+def available_versions(rubric_id: str) -> list[str]:
+    """Versions of a rubric on disk, oldest first (versions compare as dotted numbers)."""
+    versions = [
+        p.stem.removeprefix(f"{rubric_id}-")
+        for p in RUBRIC_DIR.glob(f"{rubric_id}-*.toml")
+        if p.stem.removeprefix(f"{rubric_id}-")[:1].isdigit()
+    ]
+    return sorted(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def available_rubrics() -> list[str]:
+    return sorted({p.stem.rsplit("-", 1)[0] for p in RUBRIC_DIR.glob("*.toml")})
+
+
+_cache: dict[tuple[str, str], Rubric] = {}
+
+
+def load_rubric(rubric_id: str, version: str | None = None) -> Rubric:
+    """Load a rubric by id, the latest version unless one is named. Loaded rubrics are cached."""
+    if version is None:
+        versions = available_versions(rubric_id)
+        if not versions:
+            raise RubricError(f"没有评价标准 {rubric_id}")
+        version = versions[-1]
+    key = (rubric_id, version)
+    if key not in _cache:
+        _cache[key] = _build(_read(rubric_id, version))
+    return _cache[key]
+
+
+def _build(raw: dict) -> Rubric:
+    inherit = raw.get("inherit")
+    parent = load_rubric(inherit["rubric"], inherit["version"]) if inherit else None
+
+    dimensions = [_build_dimension(d) for d in raw.get("dimensions", [])]
+    if parent:
+        dimensions += [parent.dimension(code) for code in inherit.get("dimensions", [])]
+
+    gates_raw: dict[str, dict] = {}
+    if parent and inherit.get("gates"):
+        for g in parent.gates:
+            gates_raw[g.code] = {
+                "code": g.code,
+                "name": g.name,
+                "name_en": g.name_en,
+                "manual": g.manual,
+                "when_option": dict(zip(("indicator", "option"), g.when_option, strict=True))
+                if g.when_option
+                else {},
+                "when_worst_class": {"indicator": g.when_worst_class} if g.when_worst_class else {},
+            }
+    for g in raw.get("gates", []):
+        gates_raw.setdefault(g["code"], {}).update(g)
+    gates = tuple(_build_gate(g) for g in sorted(gates_raw.values(), key=lambda g: g["code"]))
+
+    decision = raw.get("decision") or {}
+    if parent and inherit.get("decision") and not decision:
+        decision = {
+            "accept_total": parent.accept_total,
+            "conditional_total": parent.conditional_total,
+            "dimension_floor": parent.dimension_floor,
+        }
+    if parent and inherit.get("grades") and "grades" not in raw:
+        grades = parent.grades
+    else:
+        grades = tuple(
+            Grade(_dec(g["min"]), g["label"], g.get("label_en", g["label"])) for g in raw["grades"]
+        )
+    rubric = Rubric(
+        id=raw["id"],
+        version=raw["version"],
+        waterbody=raw["waterbody"],
+        name=raw["name"],
+        name_en=raw.get("name_en", raw["name"]),
+        dimensions=tuple(dimensions),
+        gates=gates,
+        grades=tuple(sorted(grades, key=lambda g: g.min, reverse=True)),
+        accept_total=_dec(decision["accept_total"]),
+        conditional_total=_dec(decision["conditional_total"]),
+        dimension_floor=_dec(decision["dimension_floor"]),
+    )
+    _check(rubric)
+    return rubric
+
+
+def _build_dimension(raw: dict) -> Dimension:
+    indicators = []
+    for i in raw["indicators"]:
+        options = tuple(
+            Option(
+                o["code"],
+                o["label"],
+                o.get("label_en", o["label"]),
+                _dec(o.get("points", o.get("fraction"))),
+            )
+            for o in i.get("items", i.get("options", []))
+        )
+        known = {"code", "name", "name_en", "max", "kind", "unit", "help", "items", "options"}
+        params = {
+            k: (_dec(v) if isinstance(v, int | float) else v)
+            for k, v in i.items()
+            if k not in known
+        }
+        indicators.append(
+            Indicator(
+                code=i["code"],
+                name=i["name"],
+                name_en=i.get("name_en", i["name"]),
+                dimension=raw["code"],
+                max=_dec(i["max"]),
+                kind=i["kind"],
+                params=params,
+                unit=i.get("unit", ""),
+                help=i.get("help", ""),
+                options=options,
+            )
+        )
+    return Dimension(
+        raw["code"],
+        raw["name"],
+        raw.get("name_en", raw["name"]),
+        _dec(raw["max"]),
+        tuple(indicators),
+    )
+
+
+def _build_gate(raw: dict) -> Gate:
+    when_option = raw.get("when_option") or {}
+    when_class = raw.get("when_worst_class") or {}
+    return Gate(
+        code=raw["code"],
+        name=raw["name"],
+        name_en=raw.get("name_en", raw["name"]),
+        manual=bool(raw.get("manual", False)),
+        when_option=(when_option["indicator"], when_option["option"]) if when_option else None,
+        when_worst_class=when_class.get("indicator"),
+    )
+
+
+def _check(rubric: Rubric) -> None:
+    """Refuse a rubric whose numbers do not add up: a typo must not silently change scores."""
+    codes = [i.code for d in rubric.dimensions for i in d.indicators]
+    if len(codes) != len(set(codes)):
+        raise RubricError(f"{rubric.id}: 指标代码重复")
+    for d in rubric.dimensions:
+        total = sum((i.max for i in d.indicators), Decimal(0))
+        if total != d.max:
+            raise RubricError(f"{rubric.id}: 维度 {d.code} 的指标满分之和 {total} ≠ {d.max}")
+        for i in d.indicators:
+            if i.kind not in KINDS:
+                raise RubricError(f"{rubric.id}: 指标 {i.code} 的类型 {i.kind} 未知")
+            if i.kind == "checklist" and sum(o.value for o in i.options) != i.max:
+                raise RubricError(f"{rubric.id}: 指标 {i.code} 的项目分值之和 ≠ {i.max}")
+    indicators = rubric.indicators
+    for g in rubric.gates:
+        if g.when_option and g.when_option[0] not in indicators:
+            raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")
+        if g.when_worst_class and g.when_worst_class not in indicators:
+            raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")

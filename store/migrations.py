@@ -1,0 +1,163 @@
+"""Schema history. Each migration runs once, in a transaction, recorded in _sqlite_migrations."""
+
+from sqlite_utils import Database, Migrations
+
+from .districts import DISTRICTS
+
+migrations = Migrations("happy_rivers")
+
+
+@migrations(name="0001_initial")
+def initial(db: Database) -> None:
+    db["districts"].create(
+        {"code": str, "name": str, "kind": str, "sort_order": int}, pk="code", not_null={"name"}
+    )
+    db["districts"].create_index(["name"], unique=True)
+    db["districts"].insert_all(
+        {"code": code, "name": name, "kind": kind, "sort_order": i}
+        for i, (code, name, kind) in enumerate(DISTRICTS)
+    )
+
+    db["users"].create(
+        {
+            "id": int,
+            "username": str,
+            "display_name": str,
+            "password_hash": str,
+            "role": str,  # inspector | reviewer | admin
+            "district_code": str,  # required for inspectors only
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "active"},
+        foreign_keys=[("district_code", "districts", "code")],
+    )
+    db["users"].create_index(["username"], unique=True)
+
+    db["api_tokens"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "name": str,
+            "token_hash": str,  # sha256 of the token; the token itself is shown once
+            "created_at": str,
+            "last_used_at": str,
+            "revoked": int,
+        },
+        pk="id",
+        not_null={"user_id", "token_hash"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["api_tokens"].create_index(["token_hash"], unique=True)
+
+    db["waterbodies"].create(
+        {
+            "id": int,
+            "name": str,
+            "kind": str,  # river | reservoir
+            "district_code": str,  # lead district
+            "level": str,  # 市级 / 区县级 / 乡镇级 river chief level
+            "length_km": float,
+            "area_km2": float,
+            "river_chief": str,
+            "status": str,  # planned | building | accepted | revoked
+            "accepted_on": str,
+            "revoked_on": str,
+            "is_demo": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "kind", "district_code", "status"},
+        foreign_keys=[("district_code", "districts", "code")],
+    )
+    db["waterbodies"].create_index(["district_code"])
+    db["waterbodies"].create_index(["name", "district_code"], unique=True)
+
+    db["assessments"].create(
+        {
+            "id": int,
+            "waterbody_id": int,
+            "kind": str,  # self | acceptance | recheck
+            "rubric_id": str,
+            "rubric_version": str,
+            "answers": str,  # the answers JSON of RUBRIC.md, as typed (drafts may be partial)
+            "result": str,  # scoring result JSON, null while the answers are incomplete
+            "total_cents": int,  # total × 100: exact sums for leaderboards without floats
+            "computed_decision": str,
+            "decision": str,  # the reviewer's decision once decided
+            "status": str,  # draft | submitted | returned | accepted | conditional | rejected
+            "inspector_id": int,
+            "reviewer_id": int,
+            "return_comment": str,
+            "field_comments": str,  # JSON {field: comment} from the reviewer who returned it
+            "override_reason": str,
+            "created_at": str,
+            "updated_at": str,
+            "submitted_at": str,
+            "decided_on": str,
+            "version": int,  # optimistic locking: bumped on every write
+        },
+        pk="id",
+        not_null={"waterbody_id", "kind", "rubric_id", "rubric_version", "status", "version"},
+        foreign_keys=[
+            ("waterbody_id", "waterbodies", "id"),
+            ("inspector_id", "users", "id"),
+            ("reviewer_id", "users", "id"),
+        ],
+    )
+    db["assessments"].create_index(["waterbody_id", "status"])
+    db["assessments"].create_index(["status", "decided_on"])
+    # At most one open (not yet decided) assessment per waterbody and kind: the database
+    # enforces it, so two racing "new assessment" clicks cannot both succeed.
+    db.execute(
+        "CREATE UNIQUE INDEX idx_assessments_one_open ON assessments (waterbody_id, kind) "
+        "WHERE status IN ('draft', 'submitted', 'returned')"
+    )
+
+    db["attachments"].create(
+        {
+            "id": int,
+            "assessment_id": int,
+            "indicator": str,
+            "filename": str,
+            "stored_name": str,
+            "sha256": str,
+            "content_type": str,
+            "size": int,
+            "uploaded_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"assessment_id", "stored_name", "sha256", "size"},
+        foreign_keys=[("assessment_id", "assessments", "id"), ("uploaded_by", "users", "id")],
+    )
+    db["attachments"].create_index(["assessment_id"])
+
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "user_id": int,
+            "username": str,
+            "ip": str,
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["audit_log"].create_index(["entity", "entity_id"])
+    db["audit_log"].create_index(["at"])
+    # Append-only: the database itself refuses to change or delete history.
+    db.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
