@@ -154,7 +154,7 @@ class Preview:
             "errors": self.errors,
             "missing": self.missing,
             "subtotals": {c: str(v) for c, v in self.subtotals.items()},
-            "total": str(sum(self.subtotals.values(), Decimal(0))),
+            "total": str(round2(sum(self.subtotals.values(), Decimal(0)))),
         }
 
 
@@ -239,7 +239,9 @@ def preview(rubric: Rubric, answers: Any) -> Preview:
     if isinstance(answers, dict):
         errors.update(_manual_gates(rubric, answers.get("gates"))[1])
     subtotals = {
-        d.code: sum((results[i.code].points for i in d.indicators if i.code in results), Decimal(0))
+        d.code: round2(
+            sum((results[i.code].points for i in d.indicators if i.code in results), Decimal(0))
+        )
         for d in rubric.dimensions
     }
     return Preview(results, errors, missing, subtotals)

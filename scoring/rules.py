@@ -84,6 +84,15 @@ def linear_fraction(x: Decimal, full: Decimal, zero: Decimal) -> Decimal:
     return min(max((x - zero) / (full - zero), ZERO), ONE)
 
 
+def linear_points(max_points: Decimal, x: Decimal, full: Decimal, zero: Decimal) -> Decimal:
+    """max × clamp((x − zero)/(full − zero), 0, 1), multiplying before the one division.
+
+    max × fraction would round the fraction first: 3 × (2.075/15) gives 0.41499…9, not 0.415,
+    and the half-up rounding to cents then loses a cent.
+    """
+    return min(max(max_points * (x - zero) / (full - zero), ZERO), max_points)
+
+
 def _curve_text(ind: Indicator, full: Decimal, zero: Decimal, unit: str) -> str:
     better = "≥" if full > zero else "≤"
     worse = "≤" if full > zero else "≥"
@@ -97,7 +106,7 @@ def linear(ind: Indicator, value: Any) -> Scored:
         x, ind.code, label, ind.params.get("input_min"), ind.params.get("input_max"), ind.unit
     )
     full, zero = ind.param("full"), ind.param("zero")
-    points = ind.max * linear_fraction(x, full, zero)
+    points = linear_points(ind.max, x, full, zero)
     unit = ind.unit if ind.unit == "%" else (f" {ind.unit}" if ind.unit else "")
     return Scored(points, f"{fmt(x)}{unit}：{_curve_text(ind, full, zero, unit)}")
 
@@ -180,10 +189,11 @@ def water_class(ind: Indicator, value: Any) -> Scored:
     measurements: dict[str, Decimal] = {}
     for key in sorted(set(value) - allowed):
         errors[f"{ind.code}.{key}"] = f"未知的水质参数 {key}"
-    for key in (*required, "ph"):
+    # optional keys are still checked when given (a river's tn too): no NaN or text slips through
+    for key in (*required, *sorted(allowed - set(required))):
         path, label = f"{ind.code}.{key}", PARAMETER_NAMES[key]
         if value.get(key) is None:
-            if key != "ph":
+            if key in required:
                 errors[path] = f"请填写{label}（mg/L）"
             continue
         try:
@@ -235,7 +245,7 @@ def income_gap(ind: Indicator, value: Any) -> Scored:
         raise FieldErrors(errors)
     gap = rates["riverside"] - rates["district"]
     full, zero = ind.param("full"), ind.param("zero")
-    points = ind.max * linear_fraction(gap, full, zero)
+    points = linear_points(ind.max, gap, full, zero)
     text = (
         f"沿河乡镇 {fmt(rates['riverside'])}% − 区县 {fmt(rates['district'])}% "
         f"= {fmt(gap)} 个百分点："
@@ -273,7 +283,7 @@ def survey(ind: Indicator, value: Any) -> Scored:
     if errors:
         raise FieldErrors(errors)
     full, zero = ind.param("full"), ind.param("zero")
-    points = ind.max * linear_fraction(rate, full, zero)
+    points = linear_points(ind.max, rate, full, zero)
     return Scored(
         points, f"满意率 {fmt(rate)}%（样本 {n} 份）：{_curve_text(ind, full, zero, '%')}"
     )

@@ -78,6 +78,30 @@ def init_db_command() -> None:
     click.echo(f"数据库已就绪：{current_app.config['DATABASE']}")
 
 
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no waterbodies yet.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the clearly marked demo data: all 41 districts, acceptances since 2025, demo users."""
+    from . import demo
+
+    db = get_db()
+    migrate(db)
+    if not demo.is_empty(db):
+        if if_empty:
+            click.echo("数据库已有数据，未加载演示数据。")
+            return
+        raise click.ClickException("数据库已有河湖数据；演示数据只能加载到空数据库。")
+    counts = demo.seed(db)
+    click.echo(
+        "已加载演示数据：{waterbodies} 个河湖，{accepted} 次验收通过（其中 1 个已摘牌），"
+        "{submitted} 份待审核，{returned} 份已退回，{draft} 份草稿。".format(**counts)
+    )
+    click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+    for username, display, role, district in demo.DEMO_USERS:
+        click.echo(f"  {username:<12} {role:<10} {district or '全市'}  {display}")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)

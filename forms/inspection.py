@@ -1,0 +1,213 @@
+"""The inspection form, generated from the rubric: no field is written by hand per indicator.
+
+WTForms renders the fields (labels, ids, CSRF) and keeps what was typed; the rules themselves
+live once, in scoring/, which also produces the field messages. Field names map to the
+answers JSON: "A1", "A3_tp" (A3.tp), "A14_points", "gate_G2" / "gate_G2_note".
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+
+from scoring.rubric import Indicator, Rubric
+from scoring.rules import fmt
+from scoring.water import LIMITS, PARAMETER_NAMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class InspectionForm(FlaskForm):
+    version = HiddenField()
+    # Validation is scoring's job; the fields only carry what was typed.
+
+
+def _number_field(label: str, *, integer: bool = False, unit: str = "", **extra) -> StringField:
+    # type="text" with inputmode: phones show a numeric keypad, and the browser never silently
+    # drops a value it cannot parse — the server answers with a message next to the field.
+    render_kw = {"inputmode": "numeric" if integer else "decimal", "autocomplete": "off"}
+    render_kw.update(extra)
+    return StringField(label, render_kw=render_kw, description=unit)
+
+
+def water_parameters(ind: Indicator) -> tuple[str, ...]:
+    return (*LIMITS[ind.param("waterbody")], "ph")
+
+
+def judged_choices(ind: Indicator) -> list[SelectChoice]:
+    step = ind.params.get("step", Decimal("0.5"))
+    values, x = [], Decimal(0)
+    while x <= ind.max:
+        values.append(SelectChoice(fmt(x), fmt(x)))
+        x += step
+    return [SelectChoice("", "—"), *reversed(values)]
+
+
+_form_classes: dict[tuple[str, str], type[InspectionForm]] = {}
+
+
+def form_class(rubric: Rubric) -> type[InspectionForm]:
+    """One form class per rubric version, built once."""
+    key = (rubric.id, rubric.version)
+    if key not in _form_classes:
+        _form_classes[key] = _build_form_class(rubric)
+    return _form_classes[key]
+
+
+def _build_form_class(rubric: Rubric) -> type[InspectionForm]:
+    fields: dict = {}
+    for ind in rubric.indicators.values():
+        code, kind = ind.code, ind.kind
+        if kind in ("linear",):
+            fields[code] = _number_field(ind.name, unit=ind.unit)
+        elif kind == "deduction":
+            fields[code] = _number_field(ind.name, integer=True, unit=ind.unit)
+        elif kind == "checklist":
+            fields[code] = MultiCheckboxField(
+                ind.name,
+                choices=[
+                    SelectChoice(o.code, f"{o.label}（{fmt(o.value)} 分）") for o in ind.options
+                ],
+                validate_choice=False,
+            )
+        elif kind == "choice":
+            fields[code] = RadioField(
+                ind.name,
+                choices=[SelectChoice(o.code, o.label) for o in ind.options],
+                validate_choice=False,
+            )
+        elif kind == "judged":
+            fields[f"{code}_points"] = SelectField(
+                "评分", choices=judged_choices(ind), validate_choice=False
+            )
+            fields[f"{code}_note"] = TextAreaField("评分说明", render_kw={"rows": 2})
+        elif kind == "water_class":
+            for p in water_parameters(ind):
+                label = PARAMETER_NAMES[p] + ("（选填）" if p == "ph" else "")
+                fields[f"{code}_{p}"] = _number_field(label, unit="" if p == "ph" else "mg/L")
+        elif kind == "income_gap":
+            fields[f"{code}_riverside"] = _number_field("沿河乡镇增长率", unit="%")
+            fields[f"{code}_district"] = _number_field("区县增长率", unit="%")
+        elif kind == "survey":
+            fields[f"{code}_rate"] = _number_field("满意率", unit="%")
+            fields[f"{code}_sample_size"] = _number_field("样本量", integer=True, unit="份")
+    for gate in rubric.manual_gates:
+        fields[f"gate_{gate.code}"] = BooleanField(gate.name)
+        fields[f"gate_{gate.code}_note"] = TextAreaField("说明", render_kw={"rows": 2})
+    return type(f"InspectionForm_{rubric.id}_{rubric.version}", (InspectionForm,), fields)
+
+
+def field_name(path: str) -> str:
+    """The form field for an answers path: "A3.tp" → "A3_tp", "gates.G2" → "gate_G2_note"."""
+    if path.startswith("gates."):
+        return f"gate_{path.split('.', 1)[1]}_note"
+    return path.replace(".", "_")
+
+
+def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float | int | None:
+    text = (raw or "").strip().replace("，", ".").replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors[path] = f"{label}必须是数字"
+        return None
+    if not value.is_finite():
+        errors[path] = f"{label}必须是有限的数字"
+        return None
+    # JSON numbers: an int when typed as one (defect counts, sample sizes), else a float, whose
+    # shortest repr gives back exactly the digits typed.
+    return int(value) if value == value.to_integral_value() and "." not in text else float(value)
+
+
+_PART_KEYS = {"income_gap": ("riverside", "district"), "survey": ("rate", "sample_size")}
+
+
+def answers_from_form(rubric: Rubric, form: InspectionForm) -> tuple[dict, dict[str, str]]:
+    """Turn posted fields into the answers JSON; blank fields are left out (a partial draft).
+
+    Returns the answers and the errors found while reading them (text that is not a number).
+    """
+    answers: dict = {}
+    errors: dict[str, str] = {}
+    data = form.data
+    for ind in rubric.indicators.values():
+        code, kind = ind.code, ind.kind
+        label = f"「{ind.name}」"
+        if kind in ("linear", "deduction"):
+            value = _parse_number(data.get(code), code, label, errors)
+            if value is not None:
+                answers[code] = value
+        elif kind == "checklist":
+            answers[code] = list(data.get(code) or [])
+        elif kind == "choice":
+            if data.get(code):
+                answers[code] = data[code]
+        elif kind == "judged":
+            points_raw, note = data.get(f"{code}_points"), (data.get(f"{code}_note") or "")
+            if points_raw or note.strip():
+                answers[code] = {
+                    "points": _parse_number(points_raw, f"{code}.points", f"{label}的评分", errors),
+                    "note": note,
+                }
+        else:
+            keys = _PART_KEYS[kind] if kind in _PART_KEYS else water_parameters(ind)
+            parts = {}
+            for key in keys:
+                label_key = PARAMETER_NAMES.get(key, key) if kind == "water_class" else key
+                value = _parse_number(data.get(f"{code}_{key}"), f"{code}.{key}", label_key, errors)
+                if value is not None:
+                    parts[key] = value
+            if parts:
+                answers[code] = parts
+    gates = {}
+    for gate in rubric.manual_gates:
+        if data.get(f"gate_{gate.code}"):
+            gates[gate.code] = data.get(f"gate_{gate.code}_note") or ""
+    answers["gates"] = gates
+    return answers, errors
+
+
+def form_data_from_answers(rubric: Rubric, answers: dict) -> dict:
+    """The reverse of answers_from_form: field values for editing a saved assessment."""
+    data: dict = {}
+    for ind in rubric.indicators.values():
+        code, value = ind.code, answers.get(ind.code)
+        if value is None:
+            continue
+        if ind.kind in ("linear", "deduction"):
+            data[code] = _text(value)
+        elif ind.kind in ("checklist", "choice"):
+            data[code] = value
+        elif ind.kind == "judged" and isinstance(value, dict):
+            data[f"{code}_points"] = _text(value.get("points"))
+            data[f"{code}_note"] = value.get("note") or ""
+        elif isinstance(value, dict):
+            for key, part in value.items():
+                data[f"{code}_{key}"] = _text(part)
+    for code, note in (answers.get("gates") or {}).items():
+        data[f"gate_{code}"] = True
+        data[f"gate_{code}_note"] = note
+    return data
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        return fmt(Decimal(str(value)))
+    return str(value)

@@ -1,0 +1,88 @@
+"""The review workflow as data: which action moves an assessment from which status to which.
+
+    draft → submitted → (returned → draft …) → accepted / conditional / rejected
+
+Pure Python like the rest of scoring/: store/ applies a transition, views ask what is allowed.
+"""
+
+OPEN_STATUSES = ("draft", "submitted", "returned")
+DECIDED_STATUSES = ("accepted", "conditional", "rejected")
+
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "returned": "已退回",
+    "accepted": "通过验收",
+    "conditional": "限期整改",
+    "rejected": "不予通过",
+}
+STATUS_LABELS_EN = {
+    "draft": "Draft",
+    "submitted": "In review",
+    "returned": "Returned",
+    "accepted": "Accepted",
+    "conditional": "Conditional",
+    "rejected": "Rejected",
+}
+KIND_LABELS = {"self": "自评", "acceptance": "市级验收", "recheck": "复核"}
+KIND_LABELS_EN = {"self": "Self-assessment", "acceptance": "City acceptance", "recheck": "Re-check"}
+
+# review action → the decision it records
+REVIEW_ACTIONS = {"accept": "accepted", "conditional": "conditional", "reject": "rejected"}
+
+# (status, action) → new status
+TRANSITIONS = {
+    ("draft", "save"): "draft",
+    ("returned", "save"): "draft",  # editing a returned assessment makes it a draft again
+    ("draft", "submit"): "submitted",
+    ("returned", "submit"): "submitted",
+    ("submitted", "correct"): "submitted",  # a reviewer corrects answers before deciding
+    ("submitted", "return"): "returned",
+    ("submitted", "accept"): "accepted",
+    ("submitted", "conditional"): "conditional",
+    ("submitted", "reject"): "rejected",
+}
+
+# who may take each action (district scoping is checked separately)
+ACTION_ROLES = {
+    "save": {"inspector", "admin"},
+    "submit": {"inspector", "admin"},
+    "correct": {"reviewer", "admin"},
+    "return": {"reviewer", "admin"},
+    "accept": {"reviewer", "admin"},
+    "conditional": {"reviewer", "admin"},
+    "reject": {"reviewer", "admin"},
+}
+
+
+class TransitionError(ValueError):
+    """The action is not allowed from the current status."""
+
+
+def next_status(status: str, action: str) -> str:
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        label = STATUS_LABELS.get(status, status)
+        raise TransitionError(f"状态为「{label}」的评估不能执行此操作（{action}）") from None
+
+
+def allowed(status: str, action: str, role: str) -> bool:
+    return (status, action) in TRANSITIONS and role in ACTION_ROLES.get(action, set())
+
+
+def is_editable(status: str) -> bool:
+    return status in ("draft", "returned")
+
+
+def title_change(kind: str, decision: str, holds_title: bool) -> str | None:
+    """What a decision does to the waterbody's 市级幸福河湖 title: "grant", "revoke" or None.
+
+    Any accepted assessment grants the title when it is not held (DESIGN.md: "an accepted
+    assessment makes its waterbody a 市级幸福河湖"); a failed re-check revokes it (摘牌).
+    """
+    if decision == "accepted" and not holds_title:
+        return "grant"
+    if kind == "recheck" and decision == "rejected" and holds_title:
+        return "revoke"
+    return None

@@ -1,0 +1,358 @@
+"""Assessments: create, save with optimistic locking, submit, review — each write audited."""
+
+import json
+import sqlite3
+from decimal import Decimal
+
+from sqlite_utils import Database
+
+from scoring.workflow import OPEN_STATUSES, next_status, title_change
+
+from . import audit, now, write
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(Exception):
+    """The write lost a race: someone else saved first, or an open assessment already exists."""
+
+    def __init__(self, message: str, current: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.current = current
+
+
+_SELECT = (
+    "SELECT a.*, w.name AS waterbody_name, w.kind AS waterbody_kind, "
+    "w.district_code, d.name AS district_name, "
+    "iu.display_name AS inspector_name, ru.display_name AS reviewer_name "
+    "FROM assessments a JOIN waterbodies w ON w.id = a.waterbody_id "
+    "JOIN districts d ON d.code = w.district_code "
+    "LEFT JOIN users iu ON iu.id = a.inspector_id "
+    "LEFT JOIN users ru ON ru.id = a.reviewer_id"
+)
+
+
+def _decode(row: dict) -> dict:
+    row = dict(row)
+    row["answers"] = json.loads(row["answers"]) if row.get("answers") else {}
+    row["result"] = json.loads(row["result"]) if row.get("result") else None
+    row["field_comments"] = json.loads(row["field_comments"]) if row.get("field_comments") else {}
+    return row
+
+
+def get(db: Database, assessment_id: int, *, district: str | None = None) -> dict | None:
+    """One assessment with its waterbody, or None if missing or outside the given district."""
+    sql, params = _SELECT + " WHERE a.id = ?", [assessment_id]
+    if district:
+        sql += " AND w.district_code = ?"
+        params.append(district)
+    rows = list(db.query(sql, params))
+    return _decode(rows[0]) if rows else None
+
+
+def list_assessments(
+    db: Database,
+    *,
+    district: str | None = None,
+    waterbody_id: int | None = None,
+    status: str | list[str] | None = None,
+    kind: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    decode: bool = True,
+) -> list[dict]:
+    where, params = [], []
+    if district:
+        where.append("w.district_code = ?")
+        params.append(district)
+    if waterbody_id:
+        where.append("a.waterbody_id = ?")
+        params.append(waterbody_id)
+    if status:
+        statuses = [status] if isinstance(status, str) else list(status)
+        where.append(f"a.status IN ({', '.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if kind:
+        where.append("a.kind = ?")
+        params.append(kind)
+    # date filters apply to the decision date when decided, else to the last change
+    if since:
+        where.append("coalesce(a.decided_on, substr(a.updated_at, 1, 10)) >= ?")
+        params.append(since)
+    if until:
+        where.append("coalesce(a.decided_on, substr(a.updated_at, 1, 10)) <= ?")
+        params.append(until)
+    sql = _SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY a.updated_at DESC, a.id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = db.query(sql, params)
+    return [_decode(r) for r in rows] if decode else list(rows)
+
+
+def open_for(db: Database, waterbody_id: int, kind: str) -> dict | None:
+    rows = list(
+        db.query(
+            "SELECT id FROM assessments WHERE waterbody_id = ? AND kind = ? AND status IN "
+            f"({', '.join('?' * len(OPEN_STATUSES))})",
+            [waterbody_id, kind, *OPEN_STATUSES],
+        )
+    )
+    return get(db, rows[0]["id"]) if rows else None
+
+
+def _scored_columns(scored: dict | None) -> dict:
+    """Columns derived from a scoring result dict (None while the answers are incomplete)."""
+    if scored is None:
+        return {"result": None, "total_cents": None, "computed_decision": None}
+    return {
+        "result": json.dumps(scored, ensure_ascii=False),
+        "total_cents": int(Decimal(scored["total"]) * 100),
+        "computed_decision": scored["decision"],
+    }
+
+
+def create(
+    db: Database,
+    *,
+    waterbody_id: int,
+    kind: str,
+    rubric_id: str,
+    rubric_version: str,
+    answers: dict,
+    scored: dict | None,
+    user: dict,
+    ip: str | None = None,
+) -> int:
+    """Create a draft. Raises Conflict when the waterbody already has an open one of this kind."""
+    stamp = now()
+    row = {
+        "waterbody_id": waterbody_id,
+        "kind": kind,
+        "rubric_id": rubric_id,
+        "rubric_version": rubric_version,
+        "answers": json.dumps(answers, ensure_ascii=False),
+        **_scored_columns(scored),
+        "status": "draft",
+        "inspector_id": user["id"],
+        "created_at": stamp,
+        "updated_at": stamp,
+        "version": 1,
+    }
+    try:
+        with write(db):
+            assessment_id = db["assessments"].insert(row).last_pk
+            audit.record(
+                db,
+                "assessment_created",
+                user=user,
+                ip=ip,
+                entity="assessment",
+                entity_id=assessment_id,
+                after={"kind": kind, "answers": answers},
+            )
+    except sqlite3.IntegrityError:
+        existing = open_for(db, waterbody_id, kind)
+        raise Conflict("该河湖已有一份未完成的同类评估", existing) from None
+    return assessment_id
+
+
+def save(
+    db: Database,
+    assessment_id: int,
+    *,
+    expected_version: int,
+    action: str,
+    answers: dict,
+    scored: dict | None,
+    user: dict,
+    ip: str | None = None,
+) -> dict:
+    """Save answers (action save/correct) or submit them. Returns the updated assessment.
+
+    The UPDATE only matches the version the user loaded, so saving over someone else's newer
+    edit raises Conflict instead of silently overwriting it. A submit that arrives twice
+    (double click, network retry) finds its own submission and changes nothing.
+    """
+    with write(db):
+        current = get(db, assessment_id)
+        if current is None:
+            raise NotFound(assessment_id)
+        if (
+            action == "submit"
+            and current["status"] == "submitted"
+            and current["version"] == expected_version + 1
+            and current["inspector_id"] == user["id"]
+        ):
+            return current
+        if current["version"] != expected_version:
+            raise Conflict("该评估已被他人修改，请查看最新内容后再保存", current)
+        status = next_status(current["status"], action)
+        stamp = now()
+        changes = {
+            "answers": json.dumps(answers, ensure_ascii=False),
+            **_scored_columns(scored),
+            "status": status,
+            "updated_at": stamp,
+            "version": expected_version + 1,
+        }
+        if action == "submit":
+            changes["submitted_at"] = stamp
+        cursor = db.execute(
+            f"UPDATE assessments SET {', '.join(f'{k} = ?' for k in changes)} "
+            "WHERE id = ? AND version = ?",
+            [*changes.values(), assessment_id, expected_version],
+        )
+        if cursor.rowcount != 1:
+            raise Conflict("该评估已被他人修改，请查看最新内容后再保存", get(db, assessment_id))
+        audit.record(
+            db,
+            {"save": "assessment_saved", "submit": "assessment_submitted"}.get(
+                action, "assessment_corrected"
+            ),
+            user=user,
+            ip=ip,
+            entity="assessment",
+            entity_id=assessment_id,
+            before={"status": current["status"], "answers": current["answers"]},
+            after={"status": status, "answers": answers},
+        )
+        return get(db, assessment_id)
+
+
+def review(
+    db: Database,
+    assessment_id: int,
+    *,
+    action: str,
+    user: dict,
+    comment: str = "",
+    field_comments: dict | None = None,
+    decided_on: str | None = None,
+    override_reason: str | None = None,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> dict:
+    """Return or decide a submitted assessment; a decision may grant or revoke the title."""
+    with write(db):
+        current = get(db, assessment_id)
+        if current is None:
+            raise NotFound(assessment_id)
+        if expected_version is not None and current["version"] != expected_version:
+            raise Conflict("该评估已被他人修改，请刷新后再审核", current)
+        status = next_status(current["status"], action)
+        changes: dict = {
+            "status": status,
+            "reviewer_id": user["id"],
+            "updated_at": now(),
+            "version": current["version"] + 1,
+            "return_comment": comment or None,
+        }
+        if action == "return":
+            changes["field_comments"] = json.dumps(field_comments or {}, ensure_ascii=False)
+        else:
+            changes["decision"] = status
+            changes["decided_on"] = decided_on
+            changes["override_reason"] = override_reason or None
+        db["assessments"].update(assessment_id, changes)
+        audit.record(
+            db,
+            "assessment_returned" if action == "return" else "assessment_decided",
+            user=user,
+            ip=ip,
+            entity="assessment",
+            entity_id=assessment_id,
+            before={"status": current["status"]},
+            after={
+                k: v
+                for k, v in changes.items()
+                if k not in ("updated_at", "version", "reviewer_id")
+            }
+            | {"computed_decision": current["computed_decision"]},
+        )
+        if action != "return":
+            _apply_title(db, current, status, decided_on, user, ip)
+        return get(db, assessment_id)
+
+
+def _apply_title(db, assessment, decision, decided_on, user, ip) -> None:
+    waterbody = db["waterbodies"].get(assessment["waterbody_id"])
+    change = title_change(assessment["kind"], decision, waterbody["status"] == "accepted")
+    if change is None:
+        return
+    if change == "grant":
+        after = {"status": "accepted", "accepted_on": decided_on, "revoked_on": None}
+        action = "title_granted"
+    else:
+        after = {"status": "revoked", "revoked_on": decided_on}
+        action = "title_revoked"
+    db["waterbodies"].update(waterbody["id"], after)
+    audit.record(
+        db,
+        action,
+        user=user,
+        ip=ip,
+        entity="waterbody",
+        entity_id=waterbody["id"],
+        before={k: waterbody[k] for k in after},
+        after=after | {"assessment_id": assessment["id"]},
+    )
+
+
+def title_events(db: Database) -> list[dict]:
+    """Every decision that granted or revoked a title, in date order — progress and standings
+    are derived from these, so back-dated decisions land on the right day."""
+    return list(
+        db.query(
+            "SELECT a.id, a.waterbody_id, a.kind, a.status, a.decided_on, a.total_cents, "
+            "w.district_code FROM assessments a JOIN waterbodies w ON w.id = a.waterbody_id "
+            "WHERE a.decided_on IS NOT NULL AND (a.status = 'accepted' "
+            "OR (a.kind = 'recheck' AND a.status = 'rejected')) "
+            "ORDER BY a.decided_on, a.id"
+        )
+    )
+
+
+def in_review_by_district(db: Database) -> dict[str, int]:
+    return {
+        r["district_code"]: r["n"]
+        for r in db.query(
+            "SELECT w.district_code, count(*) AS n FROM assessments a "
+            "JOIN waterbodies w ON w.id = a.waterbody_id WHERE a.status = 'submitted' "
+            "GROUP BY w.district_code"
+        )
+    }
+
+
+def attachments(db: Database, assessment_id: int) -> list[dict]:
+    return list(
+        db.query("SELECT * FROM attachments WHERE assessment_id = ? ORDER BY id", [assessment_id])
+    )
+
+
+def add_attachment(db: Database, row: dict, *, user: dict, ip: str | None = None) -> int:
+    with write(db):
+        attachment_id = (
+            db["attachments"].insert(row | {"uploaded_by": user["id"], "created_at": now()}).last_pk
+        )
+        audit.record(
+            db,
+            "attachment_added",
+            user=user,
+            ip=ip,
+            entity="assessment",
+            entity_id=row["assessment_id"],
+            after={k: row[k] for k in ("indicator", "filename", "sha256", "size")},
+        )
+    return attachment_id
+
+
+def attachment(db: Database, attachment_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM attachments WHERE id = ?", [attachment_id]))
+    return rows[0] if rows else None

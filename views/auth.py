@@ -1,0 +1,167 @@
+"""Sign-in (Flask-Login), roles, district scoping helpers and API tokens."""
+
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_wtf.csrf import CSRFProtect
+
+import store
+from forms.auth import LoginForm
+from store import audit, users
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+ROLE_LABELS = {"inspector": "区县检查员", "reviewer": "市级审核员", "admin": "管理员"}
+# After this many failed sign-ins within the window, the account and the address wait it out.
+MAX_FAILED_LOGINS = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+class User(UserMixin):
+    def __init__(self, row: dict):
+        self.row = row
+        self.id = row["id"]
+        self.username = row["username"]
+        self.display_name = row["display_name"] or row["username"]
+        self.role = row["role"]
+        self.district_code = row["district_code"]
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.row["active"])
+
+    @property
+    def scope(self) -> str | None:
+        """The district this user is limited to; None for city-level roles."""
+        return self.district_code if self.role == "inspector" else None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    row = users.get(store.get_db(), int(user_id))
+    return User(row) if row else None
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def actor() -> dict | None:
+    """The signed-in user as the plain dict that store/ records in the audit log."""
+    return current_user.row if current_user.is_authenticated else None
+
+
+def roles_required(*roles: str):
+    """Signed-in users of other roles get 403; anonymous users are sent to sign in."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = store.get_db()
+        username = form.username.data.strip()
+        since = (datetime.now(UTC) - THROTTLE_WINDOW).isoformat(timespec="seconds")
+        if audit.recent_failed_logins(db, username, client_ip(), since) >= MAX_FAILED_LOGINS:
+            form.username.errors.append("登录失败次数过多，请 15 分钟后再试")
+            return render_template("auth/login.html", form=form), 429
+        row = users.by_username(db, username)
+        if users.check_password(row, form.password.data) and row["active"]:
+            login_user(User(row))
+            with store.write(db):
+                audit.record(
+                    db, "login", user=row, ip=client_ip(), entity="user", entity_id=row["id"]
+                )
+            target = request.args.get("next") or ""
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("inspect.index")
+            return redirect(target)
+        with store.write(db):
+            audit.record(db, "login_failed", ip=client_ip(), entity="login", entity_id=username)
+        form.password.errors.append("用户名或密码不正确，或账号已停用")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    db = store.get_db()
+    with store.write(db):
+        audit.record(
+            db, "logout", user=actor(), ip=client_ip(), entity="user", entity_id=current_user.id
+        )
+    logout_user()
+    flash("已退出登录")
+    return redirect(url_for("auth.login"))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(users.ROLES), required=True)
+@click.option("--district", help="区县名称或代码（检查员必填）")
+@click.option("--display-name")
+@click.password_option(prompt="密码")
+def create_user_command(username, role, district, display_name, password):
+    """Create a user; the password is prompted for when not given."""
+    try:
+        user_id = users.create(store.get_db(), username, password, role, district, display_name)
+    except users.UserError as e:
+        for field, message in e.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"已创建用户 {username}（{ROLE_LABELS[role]}，id {user_id}）")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="api", help="令牌用途说明")
+def create_token_command(username, name):
+    """Print a new API token for a user (stored hashed; shown only once)."""
+    db = store.get_db()
+    row = users.by_username(db, username)
+    if row is None:
+        click.echo(f"没有用户 {username}", err=True)
+        raise SystemExit(2)
+    click.echo(users.create_token(db, row["id"], name))
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    csrf.init_app(app)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
+    # Behind HTTPS (HAPPY_RIVERS_HTTPS=1 or HTTPS = True in instance/config.py) cookies
+    # must never travel in clear text.
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,0 +1,84 @@
+"""Template helpers shared by every blueprint."""
+
+import json
+
+from flask import Flask
+
+from forms.inspection import water_parameters
+from scoring import workflow
+from scoring.water import PARAMETER_NAMES
+
+from .i18n import localized
+
+WATERBODY_STATUS_LABELS = {
+    "planned": "规划中",
+    "building": "建设中",
+    "accepted": "市级幸福河湖",
+    "revoked": "已摘牌",
+}
+
+AUDIT_LABELS = {
+    "assessment_created": "创建评估",
+    "assessment_saved": "保存草稿",
+    "assessment_submitted": "提交审核",
+    "assessment_corrected": "审核员更正答案",
+    "assessment_returned": "退回修改",
+    "assessment_decided": "作出结论",
+    "attachment_added": "上传证明材料",
+    "title_granted": "授予市级幸福河湖",
+    "title_revoked": "摘牌",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "user_created": "创建用户",
+    "user_deactivated": "停用用户",
+    "user_activated": "启用用户",
+    "token_created": "创建 API 令牌",
+    "waterbody_created": "新增河湖",
+}
+
+
+def flatten(value, prefix: str = "") -> dict[str, str]:
+    """{"answers": {"A3": {"tp": 0.1}}} → {"answers.A3.tp": "0.1"}, for readable diffs."""
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list):
+        return {prefix: "、".join(map(str, value)) or "（空）"}
+    return {prefix: "—" if value is None else str(value)}
+
+
+def audit_diff(row: dict) -> list[tuple[str, str, str]]:
+    """What an audit row changed: (field, before, after) for every value that differs."""
+    before = flatten(json.loads(row["before"])) if row.get("before") else {}
+    after = flatten(json.loads(row["after"])) if row.get("after") else {}
+    keys = sorted(set(before) | set(after))
+    return [
+        (k, before.get(k, "—"), after.get(k, "—")) for k in keys if before.get(k) != after.get(k)
+    ]
+
+
+def field_id(path: str) -> str:
+    """Anchor of the indicator (or the gates block) an error path belongs to."""
+    head = path.split(".")[0]
+    return "gates" if head == "gates" else f"ind-{head}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
+
+    @app.context_processor
+    def helpers():
+        return {
+            "STATUS_LABELS": workflow.STATUS_LABELS,
+            "KIND_LABELS": workflow.KIND_LABELS,
+            "WATERBODY_STATUS_LABELS": WATERBODY_STATUS_LABELS,
+            "AUDIT_LABELS": AUDIT_LABELS,
+            "url_rules": app.view_functions,
+            "localized": localized,
+            "water_parameters": water_parameters,
+            "field_id": field_id,
+            "audit_diff": audit_diff,
+        }

@@ -1,0 +1,60 @@
+"""Languages: zh-CN first, English second (Flask-Babel).
+
+Message ids are the Chinese texts themselves, so the Chinese UI needs no catalog and an
+untranslated string falls back to Chinese rather than to a code. The English catalog lives in
+translations/en/LC_MESSAGES/messages.po and is compiled to .mo on start when it changed, so
+there is no separate build step to forget.
+"""
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def compile_catalogs() -> None:
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as f:
+            catalog = read_po(f)
+        with mo_path.open("wb") as f:
+            write_mo(f, catalog)
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context():
+        lang = str(get_locale() or "zh")
+        return {"current_lang": lang, "languages": LANGUAGES}
+
+    @app.get("/lang/<lang>")
+    def set_language(lang: str):
+        if lang in LANGUAGES:
+            session["lang"] = lang
+        target = request.args.get("next") or ""
+        # only same-site paths: an open redirect would let a link send users anywhere
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("inspect.index")
+        return redirect(target)
+
+
+def localized(zh: str, en: str | None) -> str:
+    """Pick the rubric's Chinese or English name for the current language."""
+    return en if en and str(get_locale() or "zh") == "en" else zh

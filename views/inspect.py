@@ -1,0 +1,343 @@
+"""Inspectors' pages: waterbodies, the inspection form, results and evidence."""
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+import scoring
+import store
+from forms.inspection import answers_from_form, field_name, form_class, form_data_from_answers
+from scoring import workflow
+from store import assessments, audit, waterbodies
+
+from .auth import actor, client_ip
+
+bp = Blueprint("inspect", __name__)
+
+RUBRIC_FOR_KIND = {"river": "cq-river", "reservoir": "cq-reservoir"}
+UPLOAD_TYPES = {
+    "image/jpeg": (".jpg", b"\xff\xd8\xff"),
+    "image/png": (".png", b"\x89PNG\r\n\x1a\n"),
+    "application/pdf": (".pdf", b"%PDF-"),
+}
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+
+def scope() -> str | None:
+    return current_user.scope
+
+
+def load_waterbody(waterbody_id: int) -> dict:
+    """The waterbody if this user may see it, else 404: ids outside a district leak nothing."""
+    row = waterbodies.get(store.get_db(), waterbody_id, district=scope())
+    if row is None:
+        abort(404)
+    return row
+
+
+def load_assessment(assessment_id: int) -> dict:
+    row = assessments.get(store.get_db(), assessment_id, district=scope())
+    if row is None:
+        abort(404)
+    return row
+
+
+def rubric_of(assessment: dict) -> scoring.Rubric:
+    return scoring.load_rubric(assessment["rubric_id"], assessment["rubric_version"])
+
+
+def edit_action_for(assessment: dict) -> str | None:
+    """What saving the form means for this user and status: save, correct, or not allowed."""
+    for action in ("save", "correct"):
+        if workflow.allowed(assessment["status"], action, current_user.role):
+            return action
+    return None
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("inspect.waterbody_list"))
+
+
+@bp.get("/waterbodies")
+@login_required
+def waterbody_list():
+    db = store.get_db()
+    filters = {
+        "district": scope() or request.args.get("district") or None,
+        "kind": request.args.get("kind") or None,
+        "status": request.args.get("status") or None,
+        "q": (request.args.get("q") or "").strip() or None,
+    }
+    rows = waterbodies.list_waterbodies(db, **filters)
+    return render_template(
+        "inspect/waterbodies.html",
+        rows=rows,
+        filters=filters,
+        districts=waterbodies.districts(db),
+    )
+
+
+@bp.get("/waterbodies/<int:waterbody_id>")
+@login_required
+def waterbody_detail(waterbody_id: int):
+    waterbody = load_waterbody(waterbody_id)
+    rows = assessments.list_assessments(store.get_db(), waterbody_id=waterbody_id)
+    return render_template("inspect/waterbody.html", waterbody=waterbody, assessments=rows)
+
+
+@bp.post("/waterbodies/<int:waterbody_id>/assessments")
+@login_required
+def assessment_create(waterbody_id: int):
+    if current_user.role not in ("inspector", "admin"):
+        abort(403)
+    waterbody = load_waterbody(waterbody_id)
+    kind = request.form.get("kind", "self")
+    if kind not in workflow.KIND_LABELS:
+        flash("评估类型无效", "error")
+        return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
+    rubric = scoring.load_rubric(RUBRIC_FOR_KIND[waterbody["kind"]])
+    db = store.get_db()
+    try:
+        assessment_id = assessments.create(
+            db,
+            waterbody_id=waterbody_id,
+            kind=kind,
+            rubric_id=rubric.id,
+            rubric_version=rubric.version,
+            answers={"gates": {}},
+            scored=None,
+            user=actor(),
+            ip=client_ip(),
+        )
+    except assessments.Conflict as e:
+        # A second click (or a colleague) got there first: open the existing one, create nothing.
+        flash(f"{e.message}，已为您打开。", "info")
+        return redirect(url_for("inspect.assessment_edit", assessment_id=e.current["id"]))
+    return redirect(url_for("inspect.assessment_edit", assessment_id=assessment_id))
+
+
+def _score_form(rubric, form):
+    """Read the form into answers; score them fully if complete, else preview what we can."""
+    answers, errors = answers_from_form(rubric, form)
+    preview = scoring.preview(rubric, answers)
+    errors = preview.errors | errors
+    return answers, errors, preview
+
+
+def _attach_errors(form, errors: dict[str, str]) -> None:
+    for path, message in errors.items():
+        field = form._fields.get(field_name(path)) or form._fields.get(path.split(".")[0])
+        if field is None and path.split(".")[0] in form._fields:
+            field = form._fields[path.split(".")[0]]
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+
+
+@bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
+@login_required
+def assessment_edit(assessment_id: int):
+    db = store.get_db()
+    assessment = load_assessment(assessment_id)
+    action = edit_action_for(assessment)
+    if action is None:
+        if request.method == "POST":
+            flash("该评估当前不能修改。", "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    rubric = rubric_of(assessment)
+    Form = form_class(rubric)
+    if request.method == "GET":
+        data = form_data_from_answers(rubric, assessment["answers"])
+        form = Form(formdata=None, data=data | {"version": assessment["version"]})
+        preview = scoring.preview(rubric, assessment["answers"])
+        return _render_form(assessment, rubric, form, preview, {})
+
+    form = Form()
+    if not form.validate():  # CSRF only: the answers are checked by scoring below
+        abort(400)
+    answers, errors, preview = _score_form(rubric, form)
+    wants_submit = request.form.get("action") == "submit" and action == "save"
+    scored = None
+    if not errors and not preview.missing:
+        scored = scoring.score(rubric, answers).to_dict()
+    if wants_submit and (errors or preview.missing):
+        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        all_errors = missing | errors
+        _attach_errors(form, all_errors)
+        flash(f"还有 {len(all_errors)} 处需要填写或更正，已保存的内容未丢失。", "error")
+        return _render_form(assessment, rubric, form, preview, all_errors), 422
+    try:
+        version = int(form.version.data or 0)
+    except ValueError:
+        version = 0
+    try:
+        updated = assessments.save(
+            db,
+            assessment_id,
+            expected_version=version,
+            action="submit" if wants_submit else action,
+            answers=answers,
+            scored=scored,
+            user=actor(),
+            ip=client_ip(),
+        )
+    except assessments.Conflict as e:
+        _attach_errors(form, errors)
+        flash(
+            f"{e.message}（您编辑的是第 {version} 版，当前为第 {e.current['version']} 版）。"
+            "您填写的内容仍在下方，可对照后重新保存。",
+            "error",
+        )
+        return _render_form(assessment, rubric, form, preview, errors, conflict=e.current), 409
+    except workflow.TransitionError as e:
+        flash(str(e), "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if wants_submit:
+        flash("已提交，等待市级审核。", "success")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if errors:
+        _attach_errors(form, errors)
+        flash("草稿已保存；标出的字段有误，提交前请更正。", "warning")
+    else:
+        flash("草稿已保存。" if action == "save" else "已更正答案并重新计分。", "success")
+    form.version.data = updated["version"]
+    return _render_form(updated, rubric, form, preview, errors)
+
+
+def _render_form(assessment, rubric, form, preview, errors, conflict=None):
+    return render_template(
+        "inspect/form.html",
+        assessment=assessment,
+        rubric=rubric,
+        form=form,
+        preview=preview,
+        errors=errors,
+        conflict=conflict,
+        attachments=assessments.attachments(store.get_db(), assessment["id"]),
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/preview")
+@login_required
+def assessment_preview(assessment_id: int):
+    """Running subtotals while typing: scores what can be scored, never writes."""
+    assessment = load_assessment(assessment_id)
+    rubric = rubric_of(assessment)
+    form = form_class(rubric)(formdata=MultiDict(request.form), meta={"csrf": False})
+    _answers, errors, preview = _score_form(rubric, form)
+    body = preview.to_dict()
+    body["errors"] = {field_name(k): v for k, v in errors.items()}
+    return jsonify(body)
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@login_required
+def assessment_view(assessment_id: int):
+    return render_result(load_assessment(assessment_id))
+
+
+def render_result(assessment: dict, review_form=None):
+    """The result page; reviewers also get the review form (pre-set to the computed decision)."""
+    from forms.review import ReviewForm
+
+    db = store.get_db()
+    rubric = rubric_of(assessment)
+    can_review = workflow.allowed(assessment["status"], "accept", current_user.role)
+    if can_review and review_form is None:
+        computed = assessment["computed_decision"]
+        preselect = {v: k for k, v in workflow.REVIEW_ACTIONS.items()}.get(computed, "return")
+        review_form = ReviewForm(
+            formdata=None, data={"action": preselect, "version": assessment["version"]}
+        )
+    return render_template(
+        "inspect/result.html",
+        assessment=assessment,
+        rubric=rubric,
+        result=assessment["result"],
+        preview=scoring.preview(rubric, assessment["answers"]),
+        attachments=assessments.attachments(db, assessment["id"]),
+        history=audit.history(db, "assessment", assessment["id"]),
+        can_edit=edit_action_for(assessment) is not None,
+        can_review=can_review,
+        review_form=review_form,
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/attachments")
+@login_required
+def attachment_upload(assessment_id: int):
+    assessment = load_assessment(assessment_id)
+    if edit_action_for(assessment) is None:
+        abort(403)
+    rubric = rubric_of(assessment)
+    back = url_for("inspect.assessment_edit", assessment_id=assessment_id) + "#evidence"
+    indicator = request.form.get("indicator") or None
+    upload = request.files.get("file")
+    if indicator and indicator not in rubric.indicators:
+        flash("证明材料须对应一个有效的指标", "error")
+        return redirect(back)
+    if upload is None or not upload.filename:
+        flash("请选择要上传的文件（照片或 PDF）", "error")
+        return redirect(back)
+    content = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        flash("文件过大：单个文件不能超过 8 MB", "error")
+        return redirect(back)
+    kind = next((t for t, (_ext, magic) in UPLOAD_TYPES.items() if content.startswith(magic)), None)
+    if kind is None:
+        # the bytes decide, not the file name or the browser's claim
+        flash("只能上传 JPEG、PNG 照片或 PDF 文件", "error")
+        return redirect(back)
+    digest = hashlib.sha256(content).hexdigest()
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{digest[:16]}-{secrets.token_hex(4)}{UPLOAD_TYPES[kind][0]}"
+    (folder / stored_name).write_bytes(content)
+    assessments.add_attachment(
+        store.get_db(),
+        {
+            "assessment_id": assessment_id,
+            "indicator": indicator,
+            "filename": upload.filename[:200],
+            "stored_name": stored_name,
+            "sha256": digest,
+            "content_type": kind,
+            "size": len(content),
+        },
+        user=actor(),
+        ip=client_ip(),
+    )
+    flash(f"已上传「{upload.filename}」", "success")
+    return redirect(back)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment_download(attachment_id: int):
+    row = assessments.attachment(store.get_db(), attachment_id)
+    if row is None:
+        abort(404)
+    load_assessment(row["assessment_id"])  # district scoping: 404 outside the user's district
+    return send_from_directory(
+        current_app.config["UPLOAD_FOLDER"],
+        row["stored_name"],
+        mimetype=row["content_type"],
+        download_name=row["filename"],
+        as_attachment=row["content_type"] == "application/pdf",
+    )

@@ -1,0 +1,103 @@
+"""City reviewers: the review queue and the decision (or sending an assessment back)."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+import store
+from forms.review import ReviewForm
+from scoring import workflow
+from store import assessments
+
+from .auth import actor, client_ip, roles_required
+from .inspect import render_result
+
+bp = Blueprint("review", __name__)
+
+
+@bp.get("/review")
+@roles_required("reviewer", "admin")
+def queue():
+    rows = assessments.list_assessments(store.get_db(), status="submitted")
+    rows.sort(key=lambda r: r["submitted_at"] or "")
+    return render_template("review/queue.html", rows=rows)
+
+
+def review_errors(assessment: dict, action: str, comment: str, override: str, decided_on) -> dict:
+    """The rules a review must meet before it is written; shared by the page and the API."""
+    errors: dict[str, str] = {}
+    if action not in (*workflow.REVIEW_ACTIONS, "return"):
+        errors["action"] = "请选择审核结论：通过、限期整改、不予通过或退回"
+        return errors
+    if action == "return":
+        if not comment.strip():
+            errors["comment"] = "退回时必须填写审核意见，说明需要修改的内容"
+        return errors
+    computed = assessment["computed_decision"]
+    if computed is None:
+        errors["action"] = "答案不完整，无法作出结论，请退回修改"
+    elif workflow.REVIEW_ACTIONS[action] != computed and not override.strip():
+        label = workflow.STATUS_LABELS[computed]
+        errors["override_reason"] = f"计算结论为「{label}」，作出不同结论必须填写理由"
+    if decided_on is not None and decided_on > date.today():
+        errors["decided_on"] = "结论日期不能晚于今天"
+    return errors
+
+
+@bp.post("/assessments/<int:assessment_id>/review")
+@roles_required("reviewer", "admin")
+def decide(assessment_id: int):
+    db = store.get_db()
+    assessment = assessments.get(db, assessment_id)
+    if assessment is None:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return _back(assessment, form, {"decided_on": "结论日期格式应为 YYYY-MM-DD"})
+    action = form.action.data or ""
+    comment = form.comment.data or ""
+    override = form.override_reason.data or ""
+    decided_on = form.decided_on.data
+    errors = review_errors(assessment, action, comment, override, decided_on)
+    if errors:
+        return _back(assessment, form, errors)
+    field_comments = {
+        key.removeprefix("field_comment_"): value.strip()
+        for key, value in request.form.items()
+        if key.startswith("field_comment_") and value.strip()
+    }
+    try:
+        assessments.review(
+            db,
+            assessment_id,
+            action=action,
+            user=actor(),
+            comment=comment.strip(),
+            field_comments=field_comments,
+            decided_on=(decided_on or date.today()).isoformat(),
+            override_reason=override.strip(),
+            expected_version=int(form.version.data)
+            if (form.version.data or "").isdigit()
+            else None,
+            ip=client_ip(),
+        )
+    except assessments.Conflict as e:
+        flash(e.message, "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    except workflow.TransitionError as e:
+        flash(str(e), "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if action == "return":
+        flash("已退回，检查员将看到您的意见。", "success")
+    else:
+        flash(f"已作出结论：{workflow.STATUS_LABELS[workflow.REVIEW_ACTIONS[action]]}。", "success")
+    return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+
+
+def _back(assessment: dict, form: ReviewForm, errors: dict[str, str]):
+    """Show the page again with the messages beside their fields and everything typed kept."""
+    for key, message in errors.items():
+        getattr(form, key).errors = [message]
+    return render_result(assessment, review_form=form), 422
