@@ -3,10 +3,12 @@
 `flask --app app run` finds create_app(); see README.md for the two set-up commands.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 
 
@@ -37,7 +39,35 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store.init_app(app)
     views.init_app(app)
+    app.cli.add_command(score_command)
     return app
+
+
+@click.command("score")
+@click.argument("answers_file", type=click.File("r", encoding="utf-8"))
+@click.option("--rubric", "rubric_id", default="cq-river", show_default=True)
+@click.option("--version", "rubric_version", default=None, help="Rubric version (default: latest).")
+def score_command(answers_file, rubric_id: str, rubric_version: str | None) -> None:
+    """Score an answers JSON file and print the result as JSON (exit 2 on bad input)."""
+    import scoring
+
+    try:
+        rubric = scoring.load_rubric(rubric_id, rubric_version)
+    except scoring.RubricError as e:
+        click.echo(json.dumps({"errors": {"rubric": str(e)}}, ensure_ascii=False), err=True)
+        raise SystemExit(2) from None
+    try:
+        answers = json.load(answers_file)
+    except json.JSONDecodeError as e:
+        message = f"不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列"
+        click.echo(json.dumps({"errors": {"answers": message}}, ensure_ascii=False), err=True)
+        raise SystemExit(2) from None
+    try:
+        result = scoring.score(rubric, answers)
+    except scoring.InvalidAnswers as e:
+        click.echo(json.dumps({"errors": e.errors}, ensure_ascii=False, indent=2), err=True)
+        raise SystemExit(2) from None
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
 
 def _instance_secret_key(instance_path: str) -> str:

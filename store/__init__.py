@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from .migrations import migrations
@@ -71,6 +72,7 @@ def migrate(db: Database) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database and apply pending migrations."""
     db = get_db()
@@ -79,6 +81,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only when the database has no waterbodies yet.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the clearly marked demo data: all 41 districts, acceptances since 2025, demo users."""

@@ -5,6 +5,7 @@ from functools import wraps
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.cli import with_appcontext
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -124,6 +125,7 @@ def logout():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(users.ROLES), required=True)
 @click.option("--district", help="区县名称或代码（检查员必填）")
@@ -141,6 +143,7 @@ def create_user_command(username, role, district, display_name, password):
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", default="api", help="令牌用途说明")
 def create_token_command(username, name):
