@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from scoring.workflow import OPEN_STATUSES, next_status, title_change
 
 from . import audit, now, write
+from .standings import invalidate_standings
 
 
 class NotFound(LookupError):
@@ -204,6 +205,7 @@ def save(
         }
         if action == "submit":
             changes["submitted_at"] = stamp
+            invalidate_standings(db)  # in_review counts change
         cursor = db.execute(
             f"UPDATE assessments SET {', '.join(f'{k} = ?' for k in changes)} "
             "WHERE id = ? AND version = ?",
@@ -261,6 +263,7 @@ def review(
             changes["decided_on"] = decided_on
             changes["override_reason"] = override_reason or None
         db["assessments"].update(assessment_id, changes)
+        invalidate_standings(db)
         audit.record(
             db,
             "assessment_returned" if action == "return" else "assessment_decided",
@@ -303,31 +306,6 @@ def _apply_title(db, assessment, decision, decided_on, user, ip) -> None:
         before={k: waterbody[k] for k in after},
         after=after | {"assessment_id": assessment["id"]},
     )
-
-
-def title_events(db: Database) -> list[dict]:
-    """Every decision that granted or revoked a title, in date order — progress and standings
-    are derived from these, so back-dated decisions land on the right day."""
-    return list(
-        db.query(
-            "SELECT a.id, a.waterbody_id, a.kind, a.status, a.decided_on, a.total_cents, "
-            "w.district_code FROM assessments a JOIN waterbodies w ON w.id = a.waterbody_id "
-            "WHERE a.decided_on IS NOT NULL AND (a.status = 'accepted' "
-            "OR (a.kind = 'recheck' AND a.status = 'rejected')) "
-            "ORDER BY a.decided_on, a.id"
-        )
-    )
-
-
-def in_review_by_district(db: Database) -> dict[str, int]:
-    return {
-        r["district_code"]: r["n"]
-        for r in db.query(
-            "SELECT w.district_code, count(*) AS n FROM assessments a "
-            "JOIN waterbodies w ON w.id = a.waterbody_id WHERE a.status = 'submitted' "
-            "GROUP BY w.district_code"
-        )
-    }
 
 
 def attachments(db: Database, assessment_id: int) -> list[dict]:

@@ -161,3 +161,12 @@ def initial(db: Database) -> None:
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
     )
+
+
+@migrations(name="0002_standings_version")
+def standings_version(db: Database) -> None:
+    # One counter, bumped in the same transaction as every write that changes standings.
+    # Each worker process caches standings keyed by it, so a decision shows at once in every
+    # worker without cross-process messaging.
+    db["standings_state"].create({"id": int, "version": int}, pk="id")
+    db["standings_state"].insert({"id": 1, "version": 1})

@@ -3,6 +3,7 @@
 from sqlite_utils import Database
 
 from . import audit, now, write
+from .standings import invalidate_standings
 
 KINDS = ("river", "reservoir")
 STATUSES = ("planned", "building", "accepted", "revoked")
@@ -115,6 +116,7 @@ def create(db: Database, data: dict, *, actor: dict | None = None, ip: str | Non
     }
     with write(db):
         waterbody_id = db["waterbodies"].insert(row).last_pk
+        invalidate_standings(db)
         audit.record(
             db,
             "waterbody_created",

@@ -4,11 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, helpers, i18n, inspect, review
+    from . import admin, api, auth, board, helpers, i18n, inspect, report, review
 
     i18n.init_app(app)
     auth.init_app(app)
     helpers.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(inspect.bp)
-    app.register_blueprint(review.bp)
+    for module in (auth, inspect, review, board, admin, report, api):
+        app.register_blueprint(module.bp)
+    # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
+    auth.csrf.exempt(api.bp)
