@@ -153,3 +153,21 @@ def test_stored_answers_are_the_rubric_json(db, login_as):
     inspector.post(f"/assessments/{aid}/edit", data)
     raw = db.execute("SELECT answers FROM assessments WHERE id = ?", [aid]).fetchone()[0]
     assert json.loads(raw) == full_river_answers()
+
+
+def test_preview_waits_for_submit_before_asking_for_untouched_fields(db, login_as):
+    inspector = login_as("yubei")
+    aid = new_assessment(inspector, river_id(db))
+    body = inspector.post(
+        f"/assessments/{aid}/preview", {"A3_do": "6.8", "A3_tp": "-1", "A14_points": "4"}
+    ).get_json()
+    assert body["errors"] == {"A3_tp": "总磷不能小于 0（mg/L）"}  # typed and wrong: shown now
+    assert "A3_cod" not in body["errors"]  # not reached yet: no message while typing
+    assert "A14_note" not in body["errors"]
+
+
+def test_error_pages_are_chinese(login_as):
+    inspector = login_as("beibei")
+    response = inspector.get("/assessments/999999")
+    assert response.status_code == 404
+    assert "未找到" in response.get_data(as_text=True)

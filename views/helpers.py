@@ -2,7 +2,8 @@
 
 import json
 
-from flask import Flask
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
 
 from forms.inspection import water_parameters
 from scoring import workflow
@@ -66,8 +67,27 @@ def field_id(path: str) -> str:
     return "gates" if head == "gates" else f"ind-{head}"
 
 
+ERROR_PAGES = {
+    400: ("请求无效", "页面已过期或请求不完整（例如表单的安全令牌失效），请刷新页面后重试。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("未找到", "没有这个页面，或它不在您有权查看的范围内。"),
+    405: ("不支持的操作", "该地址不支持这种请求方式。"),
+    413: ("文件过大", "上传的内容超过了大小限制（单个文件 8 MB）。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+    500: ("服务器出错", "处理请求时出错，您的数据未被部分写入。请稍后重试，或联系管理员。"),
+}
+
+
+def render_error(error: HTTPException):
+    """Chinese error pages for the browser; the API blueprint answers JSON on its own."""
+    title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
+    return render_template("error.html", title=title, message=message), error.code
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
 
     @app.context_processor
     def helpers():

@@ -141,6 +141,18 @@ def _score_form(rubric, form):
     return answers, errors, preview
 
 
+def _typed_errors(form, errors: dict[str, str]) -> dict[str, str]:
+    """The errors about something typed. "Please fill in" for a field not reached yet waits for
+    submit: a half-typed draft should not shout about the rest of the form."""
+    kept = {}
+    for path, message in errors.items():
+        field = form._fields.get(field_name(path))
+        typed = field is None or not isinstance(field.data, str | None) or (field.data or "").strip()
+        if typed:
+            kept[path] = message
+    return kept
+
+
 def _attach_errors(form, errors: dict[str, str]) -> None:
     for path, message in errors.items():
         field = form._fields.get(field_name(path)) or form._fields.get(path.split(".")[0])
@@ -211,6 +223,7 @@ def assessment_edit(assessment_id: int):
     if wants_submit:
         flash("已提交，等待市级审核。", "success")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    errors = _typed_errors(form, errors)
     if errors:
         _attach_errors(form, errors)
         flash("草稿已保存；标出的字段有误，提交前请更正。", "warning")
@@ -242,7 +255,7 @@ def assessment_preview(assessment_id: int):
     form = form_class(rubric)(formdata=MultiDict(request.form), meta={"csrf": False})
     _answers, errors, preview = _score_form(rubric, form)
     body = preview.to_dict()
-    body["errors"] = {field_name(k): v for k, v in errors.items()}
+    body["errors"] = {field_name(k): v for k, v in _typed_errors(form, errors).items()}
     return jsonify(body)
 
 
