@@ -53,8 +53,14 @@ def flatten(value, prefix: str = "") -> dict[str, str]:
 
 def audit_diff(row: dict) -> list[tuple[str, str, str]]:
     """What an audit row changed: (field, before, after) for every value that differs."""
-    before = flatten(json.loads(row["before"])) if row.get("before") else {}
-    after = flatten(json.loads(row["after"])) if row.get("after") else {}
+    before_raw = json.loads(row["before"]) if row.get("before") else {}
+    after_raw = json.loads(row["after"]) if row.get("after") else {}
+    if not before_raw and isinstance(after_raw.get("answers"), dict):
+        # a creation: listing every first answer would bury the history; say how many
+        answered = [k for k, v in after_raw["answers"].items() if k != "gates" and v is not None]
+        after_raw = {k: v for k, v in after_raw.items() if k != "answers"}
+        after_raw["answers"] = f"{len(answered)} 项"
+    before, after = flatten(before_raw), flatten(after_raw)
     keys = sorted(set(before) | set(after))
     return [
         (k, before.get(k, "—"), after.get(k, "—")) for k in keys if before.get(k) != after.get(k)
