@@ -43,6 +43,14 @@ def _number_field(label: str, *, integer: bool = False, unit: str = "", **extra)
     return StringField(label, render_kw=render_kw, description=unit)
 
 
+def _range_hint(ind: Indicator) -> str:
+    """ "0–100" for a percentage, "≥ 0" for an open range: the allowed input, shown in the box."""
+    low, high = ind.params.get("input_min"), ind.params.get("input_max")
+    if low is not None and high is not None:
+        return f"{fmt(low)}–{fmt(high)}"
+    return f"≥ {fmt(low)}" if low is not None else ""
+
+
 def water_parameters(ind: Indicator) -> tuple[str, ...]:
     return (*LIMITS[ind.param("waterbody")], "ph")
 
@@ -71,10 +79,10 @@ def _build_form_class(rubric: Rubric) -> type[InspectionForm]:
     fields: dict = {}
     for ind in rubric.indicators.values():
         code, kind = ind.code, ind.kind
-        if kind in ("linear",):
-            fields[code] = _number_field(ind.name, unit=ind.unit)
+        if kind == "linear":
+            fields[code] = _number_field(ind.name, unit=ind.unit, placeholder=_range_hint(ind))
         elif kind == "deduction":
-            fields[code] = _number_field(ind.name, integer=True, unit=ind.unit)
+            fields[code] = _number_field(ind.name, integer=True, unit=ind.unit, placeholder="≥ 0")
         elif kind == "checklist":
             fields[code] = MultiCheckboxField(
                 ind.name,
