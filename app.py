@@ -6,6 +6,7 @@
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 
 import click
@@ -40,6 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     store.init_app(app)
     views.init_app(app)
     app.cli.add_command(score_command)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness for load balancers, and the trivial baseline the benchmark compares with."""
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
     return app
 
 
@@ -62,6 +69,10 @@ def score_command(answers_file, rubric_id: str, rubric_version: str | None) -> N
         message = f"不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列"
         click.echo(json.dumps({"errors": {"answers": message}}, ensure_ascii=False), err=True)
         raise SystemExit(2) from None
+    except (ValueError, RecursionError):  # a number of >4300 digits; absurdly deep nesting
+        message = "不是可处理的 JSON：数字位数过多或嵌套过深"
+        click.echo(json.dumps({"errors": {"answers": message}}, ensure_ascii=False), err=True)
+        raise SystemExit(2) from None
     try:
         result = scoring.score(rubric, answers)
     except scoring.InvalidAnswers as e:
@@ -77,7 +88,18 @@ def _instance_secret_key(instance_path: str) -> str:
     survives restarts so users stay signed in.
     """
     key_file = Path(instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # O_EXCL: when two workers start together exactly one creates the key and both read it;
+        # mode 0600 from the first byte, never readable by others.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    for _ in range(50):  # the creator may not have written it yet
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty: delete it and start again")

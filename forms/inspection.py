@@ -125,6 +125,10 @@ def field_name(path: str) -> str:
     return path.replace(".", "_")
 
 
+# No field of any rubric comes near 10^15 (percentages, mg/L, counts, sample sizes).
+MAX_EXPONENT = 15
+
+
 def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float | int | None:
     text = (raw or "").strip().replace("，", ".").replace(",", ".")
     if not text:
@@ -136,6 +140,11 @@ def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float
         return None
     if not value.is_finite():
         errors[path] = f"{label}必须是有限的数字"
+        return None
+    if value and value.adjusted() > MAX_EXPONENT:
+        # "1e999999" would make int() below build a million-digit number (seconds of CPU per
+        # request), and a 5000-digit one cannot even be written back as JSON
+        errors[path] = f"{label}数值过大"
         return None
     # JSON numbers: an int when typed as one (defect counts, sample sizes), else a float, whose
     # shortest repr gives back exactly the digits typed.

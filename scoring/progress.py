@@ -161,11 +161,25 @@ def cumulative_series(
         raise ValueError(f"end {end} precedes start {start}")
     spans = list(spans)
     days = {start, end}
+    # held on a day = accepted on or before it − revoked on or before it (revoked_on is never
+    # before accepted_on): one sweep over the events, not a count over every span per day,
+    # which at city scale (1,000 spans × 100 event days) took ~100 ms
+    delta: dict[datetime.date, int] = {}
     for span in spans:
+        delta[span.accepted_on] = delta.get(span.accepted_on, 0) + 1
+        if span.revoked_on is not None:
+            delta[span.revoked_on] = delta.get(span.revoked_on, 0) - 1
         for day in (span.accepted_on, span.revoked_on):
             if day is not None and start <= day <= end:
                 days.add(day)
-    return [(day, accepted_count(spans, day)) for day in sorted(days)]
+    events = sorted(delta)
+    series, held, i = [], 0, 0
+    for day in sorted(days):
+        while i < len(events) and events[i] <= day:
+            held += delta[events[i]]
+            i += 1
+        series.append((day, held))
+    return series
 
 
 def required_pace_line(

@@ -6,6 +6,7 @@ Numbers are read as Decimal so that the end-points and points in the file are ex
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,13 @@ class Indicator:
         return self.params[key]
 
     def option(self, code: str) -> Option | None:
-        return next((o for o in self.options if o.code == code), None)
+        return self._options_by_code.get(code) if isinstance(code, str) else None
+
+    @cached_property
+    def _options_by_code(self) -> dict[str, Option]:
+        # built once per loaded rubric (rubrics are cached and immutable): scoring looks options
+        # up for every checklist item of every assessment
+        return {o.code: o for o in self.options}
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,13 @@ class Rubric:
     conditional_total: Decimal
     dimension_floor: Decimal
 
-    @property
+    # Rubrics are immutable and cached by load_rubric(), so these are computed once, not once per
+    # scored assessment (the benchmark's scoring profile showed them among the top costs).
+    @cached_property
     def max_total(self) -> Decimal:
         return sum((d.max for d in self.dimensions), Decimal(0))
 
-    @property
+    @cached_property
     def indicators(self) -> dict[str, Indicator]:
         return {i.code: i for d in self.dimensions for i in d.indicators}
 
@@ -117,7 +126,7 @@ class Rubric:
     def gate(self, code: str) -> Gate | None:
         return next((g for g in self.gates if g.code == code), None)
 
-    @property
+    @cached_property
     def manual_gates(self) -> tuple[Gate, ...]:
         return tuple(g for g in self.gates if g.manual)
 

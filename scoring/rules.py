@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from .rubric import Indicator
@@ -34,6 +35,9 @@ class Scored:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# Memoized: every scored assessment formats ~80 numbers for its explanations, most of them the
+# rubric's own constants (end-points, points per item). Equal Decimals format identically.
+@lru_cache(maxsize=4096, typed=True)
 def fmt(value: Decimal) -> str:
     """A number as people write it: 96.5, 100, 0.025 (no exponent, no trailing zeros)."""
     text = format(value.normalize(), "f")
@@ -51,6 +55,9 @@ def number(value: Any, path: str, label: str) -> Decimal:
         raise FieldErrors({path: f"{label}必须是数字"})
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldErrors({path: f"{label}必须是有限的数字"})
+    if isinstance(value, int) and value.bit_length() > 1024:
+        # beyond any JSON double; str() of such an int raises ValueError past 4300 digits
+        raise FieldErrors({path: f"{label}数值过大"})
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
@@ -122,10 +129,19 @@ def deduction(ind: Indicator, value: Any) -> Scored:
     )
 
 
+def _shown(value: Any) -> str:
+    """A stray value as text for a message: short, and never an error itself."""
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's 4300-digit str() limit
+        text = "（位数过多的数字）"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def checklist(ind: Indicator, value: Any) -> Scored:
     if not isinstance(value, list):
         raise FieldErrors({ind.code: f"「{ind.name}」须为所满足项目代码的列表（可为空列表）"})
-    unknown = [str(v) for v in value if not isinstance(v, str) or ind.option(v) is None]
+    unknown = [_shown(v) for v in value if not isinstance(v, str) or ind.option(v) is None]
     if unknown:
         allowed = "、".join(o.code for o in ind.options)
         raise FieldErrors(

@@ -59,6 +59,13 @@ class TransitionError(ValueError):
     """The action is not allowed from the current status."""
 
 
+class SelfReviewError(TransitionError):
+    """A reviewer (or an administrator, who holds both roles) may not review their own work."""
+
+    def __init__(self) -> None:
+        super().__init__("不能审核自己填写或提交的评估，请由其他审核员审核")
+
+
 def next_status(status: str, action: str) -> str:
     try:
         return TRANSITIONS[(status, action)]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlite_utils import Database
 
-from scoring.workflow import OPEN_STATUSES, next_status, title_change
+from scoring.workflow import OPEN_STATUSES, SelfReviewError, next_status, title_change
 
 from . import audit, now, write
 from .standings import invalidate_standings
@@ -108,6 +108,22 @@ def open_for(db: Database, waterbody_id: int, kind: str) -> dict | None:
     return get(db, rows[0]["id"]) if rows else None
 
 
+# The audit actions that write an assessment's answers on the inspector's side.
+_AUTHOR_ACTIONS = ("assessment_created", "assessment_saved", "assessment_submitted")
+
+
+def is_author(db: Database, assessment_id: int, user_id: int) -> bool:
+    """Did this user create, fill in or submit the assessment? Authors may not review it
+    (an administrator holds both the inspector's and the reviewer's rights)."""
+    row = db.execute(
+        "SELECT 1 FROM assessments WHERE id = ? AND inspector_id = ? UNION ALL "
+        "SELECT 1 FROM audit_log WHERE entity = 'assessment' AND entity_id = ? AND user_id = ? "
+        f"AND action IN ({', '.join('?' * len(_AUTHOR_ACTIONS))}) LIMIT 1",
+        [assessment_id, user_id, str(assessment_id), user_id, *_AUTHOR_ACTIONS],
+    ).fetchone()
+    return row is not None
+
+
 def _scored_columns(scored: dict | None) -> dict:
     """Columns derived from a scoring result dict (None while the answers are incomplete)."""
     if scored is None:
@@ -189,8 +205,9 @@ def save(
             action == "submit"
             and current["status"] == "submitted"
             and current["version"] == expected_version + 1
-            and current["inspector_id"] == user["id"]
+            and current["answers"] == json.loads(json.dumps(answers))
         ):
+            # the very submission this request repeats: the same answers, one version on
             return current
         if current["version"] != expected_version:
             raise Conflict("该评估已被他人修改，请查看最新内容后再保存", current)
@@ -249,6 +266,8 @@ def review(
         if expected_version is not None and current["version"] != expected_version:
             raise Conflict("该评估已被他人修改，请刷新后再审核", current)
         status = next_status(current["status"], action)
+        if is_author(db, assessment_id, user["id"]):
+            raise SelfReviewError()
         changes: dict = {
             "status": status,
             "reviewer_id": user["id"],

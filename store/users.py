@@ -122,8 +122,19 @@ def set_active(
         )
 
 
+_dummy_hash: str | None = None
+
+
 def check_password(user: dict | None, password: str) -> bool:
-    return bool(user) and check_password_hash(user["password_hash"], password or "")
+    """Whether the password is right. An unknown user costs the same hash check as a known one,
+    so the answer's timing does not tell which usernames exist."""
+    global _dummy_hash
+    if not user:
+        if _dummy_hash is None:
+            _dummy_hash = generate_password_hash(secrets.token_hex(16))
+        check_password_hash(_dummy_hash, password or "")
+        return False
+    return check_password_hash(user["password_hash"], password or "")
 
 
 def _token_hash(token: str) -> str:

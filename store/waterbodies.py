@@ -1,5 +1,7 @@
 """Districts and waterbodies. `district` arguments scope a query to one district (inspectors)."""
 
+import sqlite3
+
 from sqlite_utils import Database
 
 from . import audit, now, write
@@ -114,16 +116,20 @@ def create(db: Database, data: dict, *, actor: dict | None = None, ip: str | Non
         "is_demo": int(bool(data.get("is_demo"))),
         "created_at": now(),
     }
-    with write(db):
-        waterbody_id = db["waterbodies"].insert(row).last_pk
-        invalidate_standings(db)
-        audit.record(
-            db,
-            "waterbody_created",
-            user=actor,
-            ip=ip,
-            entity="waterbody",
-            entity_id=waterbody_id,
-            after=row,
-        )
+    try:
+        with write(db):
+            waterbody_id = db["waterbodies"].insert(row).last_pk
+            invalidate_standings(db)
+            audit.record(
+                db,
+                "waterbody_created",
+                user=actor,
+                ip=ip,
+                entity="waterbody",
+                entity_id=waterbody_id,
+                after=row,
+            )
+    except sqlite3.IntegrityError:
+        # the check above raced another admin creating the same name: same answer, not a 500
+        raise WaterbodyError({"name": f"该区县已有名为「{name}」的河湖"}) from None
     return waterbody_id

@@ -36,8 +36,12 @@ def app(tmp_path):
 
 @pytest.fixture
 def db(app):
-    with app.app_context():
-        yield store.get_db()
+    """A connection of the test's own. Deliberately no app context: one held open would be
+    reused by every test-client request, so `g` (signed-in user, CSRF token, language) would
+    leak between clients."""
+    connection = store.connect(app.config["DATABASE"])
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from flask_login import (
     logout_user,
 )
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 import store
 from forms.auth import LoginForm
@@ -84,6 +86,22 @@ def roles_required(*roles: str):
     return decorator
 
 
+def safe_next(target: str | None) -> str | None:
+    """A ?next= target only when it is a path on this site, else None (no open redirect).
+
+    To a browser, a path starting with two slashes names another host, a backslash counts as a
+    slash, and tabs and newlines are dropped first; any of them is refused.
+    """
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -92,6 +110,12 @@ def login():
         username = form.username.data.strip()
         since = (datetime.now(UTC) - THROTTLE_WINDOW).isoformat(timespec="seconds")
         if audit.recent_failed_logins(db, username, client_ip(), since) >= MAX_FAILED_LOGINS:
+            # refused before the password is even checked; recorded so administrators see the
+            # attack, but not as one more failure (that would push the lock on for ever)
+            with store.write(db):
+                audit.record(
+                    db, "login_throttled", ip=client_ip(), entity="login", entity_id=username
+                )
             form.username.errors.append("登录失败次数过多，请 15 分钟后再试")
             return render_template("auth/login.html", form=form), 429
         row = users.by_username(db, username)
@@ -101,10 +125,7 @@ def login():
                 audit.record(
                     db, "login", user=row, ip=client_ip(), entity="user", entity_id=row["id"]
                 )
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inspect.index")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next")) or url_for("inspect.index"))
         with store.write(db):
             audit.record(db, "login_failed", ip=client_ip(), entity="login", entity_id=username)
         form.password.errors.append("用户名或密码不正确，或账号已停用")
@@ -156,7 +177,18 @@ def create_token_command(username, name):
     click.echo(users.create_token(db, row["id"], name))
 
 
+class IdConverter(IntegerConverter):
+    """<int:…> in every route: ids fit SQLite's 64-bit INTEGER, and a larger number is simply no
+    such page (404) instead of an OverflowError (500) in the query."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app) -> None:
+    # before any blueprint is registered, so that every <int:…> rule uses it
+    app.url_map.converters["int"] = IdConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"

@@ -30,6 +30,7 @@ AUDIT_LABELS = {
     "title_revoked": "摘牌",
     "login": "登录",
     "login_failed": "登录失败",
+    "login_throttled": "登录受限（失败次数过多）",
     "logout": "退出",
     "user_created": "创建用户",
     "user_deactivated": "停用用户",
@@ -62,9 +63,8 @@ def audit_diff(row: dict) -> list[tuple[str, str, str]]:
         after_raw["answers"] = f"{len(answered)} 项"
     before, after = flatten(before_raw), flatten(after_raw)
     keys = sorted(set(before) | set(after))
-    return [
-        (k, before.get(k, "—"), after.get(k, "—")) for k in keys if before.get(k) != after.get(k)
-    ]
+    pairs = [(k, before.get(k, "—"), after.get(k, "—")) for k in keys]
+    return [(k, b, a) for k, b, a in pairs if b != a]
 
 
 def field_id(path: str) -> str:

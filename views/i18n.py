@@ -10,8 +10,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import Babel, get_locale, get_translations
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -38,6 +38,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel looks the translations up again for every message, ~30 µs each on the
+    # benchmark box: a third of the inspection form's render time. Flask-Babel already keeps
+    # the locale for the whole app context in `g`, so the translations can be kept there too.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language_context():
@@ -55,6 +65,23 @@ def init_app(app: Flask) -> None:
         return redirect(target)
 
 
+def _translations():
+    try:
+        return g._request_translations
+    except AttributeError:
+        g._request_translations = get_translations()
+        return g._request_translations
+
+
+def current_language() -> str:
+    """ "zh" or "en", looked up once per app context (like Flask-Babel's own locale)."""
+    try:
+        return g._request_language
+    except AttributeError:
+        g._request_language = str(get_locale() or "zh")
+        return g._request_language
+
+
 def localized(zh: str, en: str | None) -> str:
     """Pick the rubric's Chinese or English name for the current language."""
-    return en if en and str(get_locale() or "zh") == "en" else zh
+    return en if en and current_language() == "en" else zh

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import scoring
 import store
@@ -26,6 +27,7 @@ from scoring import workflow
 from store import assessments, audit, waterbodies
 
 from .auth import actor, client_ip
+from .helpers import render_error
 
 bp = Blueprint("inspect", __name__)
 
@@ -147,7 +149,9 @@ def _typed_errors(form, errors: dict[str, str]) -> dict[str, str]:
     kept = {}
     for path, message in errors.items():
         field = form._fields.get(field_name(path))
-        typed = field is None or not isinstance(field.data, str | None) or (field.data or "").strip()
+        typed = (
+            field is None or not isinstance(field.data, str | None) or (field.data or "").strip()
+        )
         if typed:
             kept[path] = message
     return kept
@@ -169,7 +173,12 @@ def assessment_edit(assessment_id: int):
     assessment = load_assessment(assessment_id)
     action = edit_action_for(assessment)
     if action is None:
-        if request.method == "POST":
+        if request.method == "POST" and (
+            request.form.get("action") == "submit" and assessment["status"] == "submitted"
+        ):
+            # the second click of a double submit: the browser shows this answer, not the first
+            flash("已提交，等待市级审核。", "success")
+        elif request.method == "POST":
             flash("该评估当前不能修改。", "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
     rubric = rubric_of(assessment)
@@ -188,7 +197,8 @@ def assessment_edit(assessment_id: int):
     scored = None
     if not errors and not preview.missing:
         scored = scoring.score(rubric, answers).to_dict()
-    if wants_submit and (errors or preview.missing):
+    # a submit, and a reviewer's correction of a submitted assessment, must leave it complete
+    if (wants_submit or action == "correct") and (errors or preview.missing):
         missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
         all_errors = missing | errors
         _attach_errors(form, all_errors)
@@ -216,6 +226,9 @@ def assessment_edit(assessment_id: int):
             "您填写的内容仍在下方，可对照后重新保存。",
             "error",
         )
+        # the hidden version becomes the current one, so saving again after comparing is a
+        # deliberate overwrite instead of the same conflict for ever
+        form.version.data = e.current["version"]
         return _render_form(assessment, rubric, form, preview, errors, conflict=e.current), 409
     except workflow.TransitionError as e:
         flash(str(e), "error")
@@ -269,9 +282,13 @@ def render_result(assessment: dict, review_form=None):
     """The result page; reviewers also get the review form (pre-set to the computed decision)."""
     from forms.review import ReviewForm
 
+    from . import charts
+
     db = store.get_db()
     rubric = rubric_of(assessment)
-    can_review = workflow.allowed(assessment["status"], "accept", current_user.role)
+    can_review = workflow.allowed(
+        assessment["status"], "accept", current_user.role
+    ) and not assessments.is_author(db, assessment["id"], current_user.id)
     if can_review and review_form is None:
         computed = assessment["computed_decision"]
         preselect = {v: k for k, v in workflow.REVIEW_ACTIONS.items()}.get(computed, "return")
@@ -289,6 +306,7 @@ def render_result(assessment: dict, review_form=None):
         can_edit=edit_action_for(assessment) is not None,
         can_review=can_review,
         review_form=review_form,
+        radar_svg=charts.result_radar(assessment),
     )
 
 
@@ -322,20 +340,24 @@ def attachment_upload(assessment_id: int):
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = f"{digest[:16]}-{secrets.token_hex(4)}{UPLOAD_TYPES[kind][0]}"
     (folder / stored_name).write_bytes(content)
-    assessments.add_attachment(
-        store.get_db(),
-        {
-            "assessment_id": assessment_id,
-            "indicator": indicator,
-            "filename": upload.filename[:200],
-            "stored_name": stored_name,
-            "sha256": digest,
-            "content_type": kind,
-            "size": len(content),
-        },
-        user=actor(),
-        ip=client_ip(),
-    )
+    try:
+        assessments.add_attachment(
+            store.get_db(),
+            {
+                "assessment_id": assessment_id,
+                "indicator": indicator,
+                "filename": upload.filename[:200],
+                "stored_name": stored_name,
+                "sha256": digest,
+                "content_type": kind,
+                "size": len(content),
+            },
+            user=actor(),
+            ip=client_ip(),
+        )
+    except BaseException:
+        (folder / stored_name).unlink(missing_ok=True)  # no file without its row
+        raise
     flash(f"已上传「{upload.filename}」", "success")
     return redirect(back)
 
@@ -347,10 +369,24 @@ def attachment_download(attachment_id: int):
     if row is None:
         abort(404)
     load_assessment(row["assessment_id"])  # district scoping: 404 outside the user's district
-    return send_from_directory(
+    response = send_from_directory(
         current_app.config["UPLOAD_FOLDER"],
         row["stored_name"],
         mimetype=row["content_type"],
         download_name=row["filename"],
         as_attachment=row["content_type"] == "application/pdf",
     )
+    # the type was decided from the bytes at upload; browsers must not second-guess it
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error):
+    """A body over MAX_CONTENT_LENGTH is refused before it is read (even before the CSRF check):
+    an evidence upload goes back to the form with the same message as an 8 MB+ file."""
+    if request.endpoint == "inspect.attachment_upload" and request.view_args:
+        flash("文件过大：单个文件不能超过 8 MB", "error")
+        back = url_for("inspect.assessment_edit", assessment_id=request.view_args["assessment_id"])
+        return redirect(back + "#evidence")
+    return render_error(RequestEntityTooLarge())

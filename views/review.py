@@ -3,11 +3,13 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+import scoring
 import store
 from forms.review import ReviewForm
 from scoring import workflow
-from store import assessments
+from store import assessments, waterbodies
 
 from .auth import actor, client_ip, roles_required
 from .inspect import render_result
@@ -23,11 +25,28 @@ def queue():
     return render_template("review/queue.html", rows=rows)
 
 
-def review_errors(assessment: dict, action: str, comment: str, override: str, decided_on) -> dict:
-    """The rules a review must meet before it is written; shared by the page and the API."""
+def review_errors(
+    assessment: dict,
+    action: str,
+    comment: str,
+    override: str,
+    decided_on,
+    *,
+    reviewer: dict | None = None,
+) -> dict:
+    """The rules a review must meet before it is written; shared by the page and the API.
+
+    With `reviewer` (the user dict), also refuses a review of one's own assessment with a
+    message beside the field; store.assessments.review refuses it in any case.
+    """
     errors: dict[str, str] = {}
     if action not in (*workflow.REVIEW_ACTIONS, "return"):
         errors["action"] = "请选择审核结论：通过、限期整改、不予通过或退回"
+        return errors
+    if reviewer is not None and assessments.is_author(
+        store.get_db(), assessment["id"], reviewer["id"]
+    ):
+        errors["action"] = str(workflow.SelfReviewError())
         return errors
     if action == "return":
         if not comment.strip():
@@ -41,7 +60,28 @@ def review_errors(assessment: dict, action: str, comment: str, override: str, de
         errors["override_reason"] = f"计算结论为「{label}」，作出不同结论必须填写理由"
     if decided_on is not None and decided_on > date.today():
         errors["decided_on"] = "结论日期不能晚于今天"
+    elif computed is not None:
+        message = _title_date_error(assessment, action, decided_on or date.today())
+        if message:
+            errors["decided_on"] = message
     return errors
+
+
+def _title_date_error(assessment: dict, action: str, decided_on: date) -> str | None:
+    """A decision that grants or revokes the title is dated no earlier than the waterbody's
+    last title change: a back-dated 摘牌 before the 验收 would make the counts nonsense."""
+    waterbody = waterbodies.get(store.get_db(), assessment["waterbody_id"])
+    if waterbody is None:
+        return None
+    change = workflow.title_change(
+        assessment["kind"], workflow.REVIEW_ACTIONS[action], waterbody["status"] == "accepted"
+    )
+    day = decided_on.isoformat()
+    if change == "revoke" and waterbody["accepted_on"] and day < waterbody["accepted_on"]:
+        return f"摘牌日期不能早于该河湖的验收日期 {waterbody['accepted_on']}"
+    if change == "grant" and waterbody["revoked_on"] and day < waterbody["revoked_on"]:
+        return f"验收日期不能早于该河湖上次摘牌的日期 {waterbody['revoked_on']}"
+    return None
 
 
 @bp.post("/assessments/<int:assessment_id>/review")
@@ -55,6 +95,15 @@ def decide(assessment_id: int):
     if not form.validate():
         if form.csrf_token.errors:
             abort(400)
+    if assessment["status"] != "submitted":
+        label = workflow.STATUS_LABELS.get(assessment["status"], assessment["status"])
+        flash(f"该评估当前为「{label}」，只有待审核的评估可以审核。", "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if assessments.is_author(db, assessment_id, current_user.id):
+        # the page shows an author no review form; a hand-made post gets the reason
+        flash(str(workflow.SelfReviewError()), "error")
+        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if form.errors:
         return _back(assessment, form, {"decided_on": "结论日期格式应为 YYYY-MM-DD"})
     action = form.action.data or ""
     comment = form.comment.data or ""
@@ -63,10 +112,14 @@ def decide(assessment_id: int):
     errors = review_errors(assessment, action, comment, override, decided_on)
     if errors:
         return _back(assessment, form, errors)
+    # only the rubric's indicators: the page shows a comment beside its field, nothing else
+    rubric = scoring.load_rubric(assessment["rubric_id"], assessment["rubric_version"])
     field_comments = {
         key.removeprefix("field_comment_"): value.strip()
         for key, value in request.form.items()
-        if key.startswith("field_comment_") and value.strip()
+        if key.startswith("field_comment_")
+        and key.removeprefix("field_comment_") in rubric.indicators
+        and value.strip()
     }
     try:
         assessments.review(

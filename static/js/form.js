@@ -6,7 +6,8 @@
   var form = document.getElementById("inspection-form");
   if (!form) return;
   var url = form.getAttribute("data-preview-url");
-  var dirty = false, timer = null, pending = null;
+  // A page shown again after a refused submit or a conflict holds answers not yet saved.
+  var dirty = form.hasAttribute("data-unsaved"), timer = null, pending = null;
 
   function setText(id, text) {
     var el = document.getElementById(id);
@@ -41,6 +42,21 @@
     });
   }
 
+  // The page's language: texts the template put in <script id="form-texts">.
+  var T = JSON.parse(document.getElementById("form-texts").textContent);
+
+  function waterText(el, wq) {
+    el.textContent = "";
+    if (!wq) { el.textContent = T.wq_pending; return; }
+    var label = wq.label === "劣Ⅴ" ? T.wq_worst : wq.label;
+    var strong = document.createElement("strong");
+    strong.textContent = T.wq_class.replace("{label}", label);
+    var names = wq.limiting.map(function (p) { return T.params[p] || p; }).join(T.list_sep);
+    el.appendChild(document.createTextNode(T.wq_prefix));
+    el.appendChild(strong);
+    el.appendChild(document.createTextNode(T.wq_limiting + names));
+  }
+
   function render(data) {
     form.querySelectorAll(".indicator").forEach(function (section) {
       var code = section.getAttribute("data-code");
@@ -48,23 +64,13 @@
       setText("points-" + code, ind ? ind.points : "—");
       setText("explain-" + code, ind ? ind.explain : "");
       var wq = document.getElementById("wq-" + code);
-      if (wq) {
-        if (ind && ind.water_quality) {
-          wq.textContent = "水质类别：" + ind.water_quality.label + " 类，限制因子：" +
-            ind.water_quality.limiting.map(function (p) { return PARAM_NAMES[p] || p; }).join("、");
-        } else {
-          wq.textContent = "填齐各项参数后显示水质类别";
-        }
-      }
+      if (wq) waterText(wq, ind && ind.water_quality);
     });
     Object.keys(data.subtotals).forEach(function (dim) { setText("subtotal-" + dim, data.subtotals[dim]); });
     setText("running-total", data.total);
-    setText("missing-count", data.missing.length ? "未填 " + data.missing.length + " 项" : "已全部填写");
+    setText("missing-count", data.missing.length ? T.missing.replace("{n}", data.missing.length) : T.complete);
     showErrors(data.errors);
   }
-
-  var PARAM_NAMES = { "do": "溶解氧", codmn: "高锰酸盐指数", cod: "化学需氧量", bod5: "五日生化需氧量",
-    nh3n: "氨氮", tp: "总磷", tn: "总氮", ph: "pH" };
 
   function refresh() {
     if (pending) pending.abort();
@@ -88,6 +94,30 @@
     e.preventDefault();
     e.returnValue = "";
   });
+
+  // Uploading evidence leaves the page. Typed but unsaved answers are saved as a draft first,
+  // so a photo taken half-way through the form never costs what was typed.
+  var upload = document.getElementById("upload-form");
+  var uploadStatus = document.getElementById("upload-status");
+  if (upload) {
+    upload.addEventListener("submit", function (e) {
+      if (!dirty) return;
+      e.preventDefault();
+      var body = new FormData(form);
+      body.set("action", "save");
+      if (uploadStatus) uploadStatus.textContent = upload.getAttribute("data-saving");
+      // getAttribute: form.action would be the buttons named "action"
+      fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) throw new Error(String(r.status));
+          dirty = false;
+          upload.submit();
+        })
+        .catch(function () {
+          if (uploadStatus) uploadStatus.textContent = upload.getAttribute("data-save-failed");
+        });
+    });
+  }
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();

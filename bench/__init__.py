@@ -1,0 +1,1 @@
+"""Benchmark: `make bench`; see bench/run.py."""

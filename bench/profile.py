@@ -1,0 +1,88 @@
+"""Profile one page in-process against a benchmark database, with pyinstrument.
+
+    .venv/bin/pip install pyinstrument          # a profiler from PyPI, not a project dependency
+    .venv/bin/python bench/run.py --keep        # prints the kept instance folder
+    .venv/bin/python bench/profile.py /tmp/happy-rivers-bench-XXXX/bench.db /leaderboard/waterbodies
+
+Signs in as the bench admin, requests the page once cold and `--repeat` times warm, and prints
+pyinstrument's call tree of the warm requests. `{draft}` in the path becomes a river draft's id.
+With --save, each request is a draft save of complete answers (POST, the current version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("database")
+    parser.add_argument("path")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--save", action="store_true", help="POST a draft save instead of GET")
+    args = parser.parse_args()
+    from pyinstrument import Profiler
+
+    from app import create_app
+    from bench.fixture import PASSWORD
+
+    app = create_app(
+        {
+            "DATABASE": args.database,
+            "SECRET_KEY": "profile",
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(Path(args.database).parent / "uploads"),
+        }
+    )
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+    )
+    with sqlite3.connect(args.database) as conn:
+        draft = conn.execute(
+            "SELECT id FROM assessments WHERE status = 'draft' AND kind = 'self' "
+            "AND rubric_id = 'cq-river' LIMIT 1"
+        ).fetchone()[0]
+    path = args.path.replace("{draft}", str(draft))
+    fetch = client.get
+    if args.save:
+        import scoring
+        from bench.fixture import RUBRIC_FOR_KIND
+        from forms.inspection import form_data_from_answers
+        from store.demo import demo_answers
+
+        rubric = scoring.load_rubric(RUBRIC_FOR_KIND["river"])
+        answers = demo_answers(rubric, __import__("random").Random(1), 0.97)
+        data = {
+            k: ("y" if v is True else v) for k, v in form_data_from_answers(rubric, answers).items()
+        }
+
+        def fetch(url):
+            with sqlite3.connect(args.database) as conn:
+                (version,) = conn.execute(
+                    "SELECT version FROM assessments WHERE id = ?", [draft]
+                ).fetchone()
+            return client.post(url, data=data | {"version": version, "action": "save"})
+
+    start = time.perf_counter()
+    status = fetch(path).status_code
+    print(f"cold: HTTP {status} in {(time.perf_counter() - start) * 1000:.1f} ms")
+    profiler = Profiler(interval=0.0005)
+    start = time.perf_counter()
+    with profiler:
+        for _ in range(args.repeat):
+            fetch(path)
+    print(f"warm: {(time.perf_counter() - start) * 1000 / args.repeat:.1f} ms per request")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,431 @@
+"""The authorization matrix: every page and action of auth, inspect, review and admin × every role.
+
+One table, one parametrized test. Each row names a route (with the object it is tried on) and
+the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
+redirect to a given path. A refused write must also leave the database and the upload folder
+exactly as they were; an allowed write must change them.
+
+The world (built once, copied for every test so no test sees another's writes), all in 渝北区
+unless said otherwise:
+
+    御临河 (river)       self        draft       by yubei, with one PNG attachment
+    御临河 (river)       acceptance  submitted   by yubei, full answers (computed: accepted)
+    长寿湖 (reservoir)   acceptance  returned    by yubei, returned by reviewer with a comment
+    长寿湖 (reservoir)   self        accepted    by yubei, decided by reviewer
+    龙凤溪 (river, 北碚区) — only so that beibei has a district of its own
+
+Roles: anonymous; yubei (inspector of 渝北区, "own"); beibei (inspector of 北碚区, "other");
+reviewer; admin. Extra users: "spare" (active, to deactivate) and "retired" (inactive).
+"""
+
+import io
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+import scoring
+import store
+from app import create_app
+from store import assessments, users, waterbodies
+from tests.answers import full_reservoir_answers, full_river_answers
+from tests.conftest import PASSWORD, Browser, csrf_token
+from tests.test_inspection_http import as_form
+
+SECRET = "authz-matrix-secret"
+ROLES = ("anonymous", "own", "other", "reviewer", "admin")
+ROLE_USERS = {
+    "anonymous": None,
+    "own": "yubei",
+    "other": "beibei",
+    "reviewer": "reviewer",
+    "admin": "admin",
+}
+MISSING = 9999
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+# -- expectations ----------------------------------------------------------------------------
+
+LOGIN = "LOGIN"  # 302 to /login (anonymous users are sent to sign in)
+
+
+@dataclass(frozen=True)
+class To:
+    """A designed 302 to this path (formatted with the world's ids)."""
+
+    path: str
+    refused: bool = False  # a write that is turned away with a message: nothing may change
+
+    def __repr__(self) -> str:
+        return f"302→{self.path}" + (" (refused)" if self.refused else "")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    url: str
+    expect: dict  # role → int | LOGIN | To
+    data: object = None  # dict, or a callable returning one (fresh file objects per test)
+    writes: bool = False  # a POST that changes data when allowed
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+def row(method, url, anon, own, other, reviewer, admin, *, data=None, writes=None) -> Route:
+    expect = dict(zip(ROLES, (anon, own, other, reviewer, admin), strict=True))
+    if writes is None:
+        writes = method == "POST"
+    return Route(method, url, expect, data, writes)
+
+
+def same(value):
+    """The same answer for every signed-in role."""
+    return (value,) * 4
+
+
+def full_river_form(version_key: str) -> dict:
+    return as_form("cq-river", full_river_answers()) | {"version": version_key, "action": "save"}
+
+
+def upload():
+    return {"indicator": "", "file": (io.BytesIO(PNG), "现场照片.png")}
+
+
+VIEW = "/assessments/{%s}"
+EDIT = "/assessments/{%s}/edit"
+
+# fmt: off
+MATRIX: list[Route] = [
+    # auth -----------------------------------------------------------------------------------------
+    row("GET", "/login", 200, *same(200)),
+    row("POST", "/login", 200, *same(200),
+        data={"username": "nobody", "password": "wrong-password"}, writes=False),
+    row("POST", "/logout", LOGIN, *same(To("/login")), writes=False),
+    # inspect: waterbodies -------------------------------------------------------------------------
+    row("GET", "/", LOGIN, *same(To("/waterbodies"))),
+    row("GET", "/waterbodies", LOGIN, *same(200)),
+    row("GET", "/waterbodies?district=500109", LOGIN, *same(200)),
+    row("GET", "/waterbodies/{yulin}", LOGIN, 200, 404, 200, 200),
+    row("GET", "/waterbodies/{missing}", LOGIN, *same(404)),
+    row("POST", "/waterbodies/{yulin}/assessments", LOGIN,
+        To(EDIT % "new"), 404, 403, To(EDIT % "new"), data={"kind": "recheck"}),
+    row("POST", "/waterbodies/{yulin}/assessments", LOGIN,
+        To(EDIT % "draft", refused=True), 404, 403, To(EDIT % "draft", refused=True),
+        data={"kind": "self"}),  # already open: the existing draft opens, nothing is created
+    row("POST", "/waterbodies/{missing}/assessments", LOGIN, 404, 404, 403, 404,
+        data={"kind": "self"}),
+    # inspect: the form, by status -----------------------------------------------------------------
+    row("GET", EDIT % "draft", LOGIN, 200, 404, To(VIEW % "draft"), 200),
+    row("POST", EDIT % "draft", LOGIN, 200, 404, To(VIEW % "draft", refused=True), 200,
+        data={"version": "{v_draft}", "action": "save", "A1": "90"}),
+    row("POST", EDIT % "draft", LOGIN, 409, 404, To(VIEW % "draft", refused=True), 409,
+        data={"version": "0", "action": "save", "A1": "90"}),  # stale version: conflict
+    row("GET", EDIT % "returned", LOGIN, 200, 404, To(VIEW % "returned"), 200),
+    row("POST", EDIT % "returned", LOGIN, 200, 404, To(VIEW % "returned", refused=True), 200,
+        data={"version": "{v_returned}", "action": "save", "B3": "1"}),
+    row("GET", EDIT % "submitted", LOGIN, To(VIEW % "submitted"), 404, 200, 200),
+    row("POST", EDIT % "submitted", LOGIN, To(VIEW % "submitted", refused=True), 404, 200, 200,
+        data=lambda: full_river_form("{v_submitted}")),  # a reviewer's correction
+    row("GET", EDIT % "decided", LOGIN, To(VIEW % "decided"), 404, To(VIEW % "decided"),
+        To(VIEW % "decided")),
+    row("POST", EDIT % "decided", LOGIN, *[To(VIEW % "decided", refused=True), 404,
+        To(VIEW % "decided", refused=True), To(VIEW % "decided", refused=True)],
+        data={"version": "{v_decided}", "action": "save", "B3": "2"}),
+    row("GET", "/assessments/{missing}/edit", LOGIN, *same(404)),
+    row("POST", "/assessments/{missing}/edit", LOGIN, *same(404),
+        data={"version": "1", "action": "save"}),
+    # inspect: preview (never writes) --------------------------------------------------------------
+    row("POST", "/assessments/{draft}/preview", LOGIN, 200, 404, 200, 200,
+        data={"A1": "90"}, writes=False),
+    row("POST", "/assessments/{decided}/preview", LOGIN, 200, 404, 200, 200,
+        data={"B3": "1"}, writes=False),
+    row("POST", "/assessments/{missing}/preview", LOGIN, *same(404), data={}, writes=False),
+    # inspect: the result page ---------------------------------------------------------------------
+    row("GET", VIEW % "draft", LOGIN, 200, 404, 200, 200),
+    row("GET", VIEW % "returned", LOGIN, 200, 404, 200, 200),
+    row("GET", VIEW % "submitted", LOGIN, 200, 404, 200, 200),
+    row("GET", VIEW % "decided", LOGIN, 200, 404, 200, 200),
+    row("GET", "/assessments/{missing}", LOGIN, *same(404)),
+    # inspect: evidence ----------------------------------------------------------------------------
+    row("POST", "/assessments/{draft}/attachments", LOGIN,
+        To(EDIT % "draft"), 404, 403, To(EDIT % "draft"), data=upload),
+    row("POST", "/assessments/{returned}/attachments", LOGIN,
+        To(EDIT % "returned"), 404, 403, To(EDIT % "returned"), data=upload),
+    row("POST", "/assessments/{submitted}/attachments", LOGIN,
+        403, 404, To(EDIT % "submitted"), To(EDIT % "submitted"), data=upload),
+    row("POST", "/assessments/{decided}/attachments", LOGIN, 403, 404, 403, 403, data=upload),
+    row("POST", "/assessments/{missing}/attachments", LOGIN, *same(404), data=upload),
+    row("GET", "/attachments/{attachment}", LOGIN, 200, 404, 200, 200),
+    row("GET", "/attachments/{missing}", LOGIN, *same(404)),
+    # review ---------------------------------------------------------------------------------------
+    row("GET", "/review", LOGIN, 403, 403, 200, 200),
+    row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403,
+        To(VIEW % "submitted"), To(VIEW % "submitted"),
+        data={"action": "accept", "version": "{v_submitted}"}),
+    row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403,
+        To(VIEW % "submitted"), To(VIEW % "submitted"),
+        data={"action": "return", "comment": "请补充水质报告", "version": "{v_submitted}"}),
+    row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403, 422, 422,
+        data={"action": "return", "comment": "  ", "version": "{v_submitted}"}),
+    row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403, 422, 422,
+        data={"action": "reject", "version": "{v_submitted}"}),  # differs, no reason
+    row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403,
+        To(VIEW % "submitted", refused=True), To(VIEW % "submitted", refused=True),
+        data={"action": "accept", "version": "1"}),  # stale version
+    row("POST", "/assessments/{decided}/review", LOGIN, 403, 403,
+        To(VIEW % "decided", refused=True), To(VIEW % "decided", refused=True),
+        data={"action": "reject", "override_reason": "复核", "version": "{v_decided}"}),
+    row("POST", "/assessments/{draft}/review", LOGIN, 403, 403,
+        To(VIEW % "draft", refused=True), To(VIEW % "draft", refused=True),
+        data={"action": "return", "comment": "x", "version": "{v_draft}"}),
+    row("POST", "/assessments/{missing}/review", LOGIN, 403, 403, 404, 404,
+        data={"action": "accept"}),
+    # admin ----------------------------------------------------------------------------------------
+    row("GET", "/admin/users", LOGIN, 403, 403, 403, 200),
+    row("POST", "/admin/users", LOGIN, 403, 403, 403, To("/admin/users"),
+        data={"username": "newbie", "role": "inspector", "district": "500112",
+              "password": "a-long-password"}),
+    row("POST", "/admin/users", LOGIN, 403, 403, 403, 422,
+        data={"username": "newbie", "role": "inspector", "district": "",
+              "password": "a-long-password"}),
+    row("POST", "/admin/users/{spare}/deactivate", LOGIN, 403, 403, 403, To("/admin/users")),
+    row("POST", "/admin/users/{retired}/activate", LOGIN, 403, 403, 403, To("/admin/users")),
+    row("POST", "/admin/users/{retired}/deactivate", LOGIN, 403, 403, 403,
+        To("/admin/users", refused=True)),  # already inactive
+    row("POST", "/admin/users/{admin_id}/deactivate", LOGIN, 403, 403, 403,
+        To("/admin/users", refused=True)),  # an administrator cannot deactivate themself
+    row("POST", "/admin/users/{missing}/deactivate", LOGIN, 403, 403, 403, 404),
+    row("POST", "/admin/users/{missing}/activate", LOGIN, 403, 403, 403, 404),
+    row("GET", "/admin/audit", LOGIN, 403, 403, 403, 200),
+    row("GET", "/admin/audit?action=login&since=2020-01-01&until=2099-12-31", LOGIN,
+        403, 403, 403, 200),
+    row("GET", "/admin/audit?since=not-a-date&entity_id=7", LOGIN, 403, 403, 403, 200),
+]
+# fmt: on
+
+CASES = [(route, role) for route in MATRIX for role in ROLES]
+
+
+def case_id(case) -> str:
+    route, role = case
+    return f"{route.name}#{MATRIX.index(route)}-{role}"
+
+
+def test_matrix_covers_every_route_of_the_four_blueprints(template):
+    """A new route in auth/inspect/review/admin without a row here fails this test."""
+    app = template.app
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = set()
+    for route in MATRIX:
+        path = urlsplit(route.url).path
+        adapter = app.url_map.bind("localhost")
+        endpoint, _args = adapter.match(path.format(**template.ids), method=route.method)
+        rule = next(r for r in app.url_map.iter_rules(endpoint) if route.method in r.methods)
+        covered.add((route.method, rule.rule))
+    assert rules - covered == set()
+    assert len(CASES) == len(MATRIX) * len(ROLES)
+
+
+# -- the world --------------------------------------------------------------------------------
+
+
+@dataclass
+class Template:
+    app: object
+    folder: Path
+    ids: dict
+    sessions: dict  # role → (session cookie, CSRF token)
+
+
+def _build_world(db) -> dict:
+    for username, role, district in (
+        ("admin", "admin", None),
+        ("reviewer", "reviewer", None),
+        ("yubei", "inspector", "渝北区"),
+        ("beibei", "inspector", "北碚区"),
+        ("spare", "inspector", "渝北区"),
+        ("retired", "reviewer", None),
+    ):
+        users.create(db, username, PASSWORD, role, district)
+    user = {u["username"]: u for u in users.list_users(db)}
+    users.set_active(db, user["retired"]["id"], False, actor=user["admin"])
+    yulin = waterbodies.create(db, {"name": "御临河", "kind": "river", "district": "渝北区"})
+    changshou = waterbodies.create(
+        db, {"name": "长寿湖", "kind": "reservoir", "district": "渝北区"}
+    )
+    waterbodies.create(db, {"name": "龙凤溪", "kind": "river", "district": "北碚区"})
+    river = scoring.load_rubric("cq-river")
+    reservoir = scoring.load_rubric("cq-reservoir")
+
+    def make(waterbody_id, kind, rubric, answers):
+        scored = scoring.score(rubric, answers).to_dict() if len(answers) > 1 else None
+        return assessments.create(
+            db,
+            waterbody_id=waterbody_id,
+            kind=kind,
+            rubric_id=rubric.id,
+            rubric_version=rubric.version,
+            answers=answers,
+            scored=scored,
+            user=user["yubei"],
+        )
+
+    def submit(assessment_id, rubric, answers):
+        assessments.save(
+            db,
+            assessment_id,
+            expected_version=1,
+            action="submit",
+            answers=answers,
+            scored=scoring.score(rubric, answers).to_dict(),
+            user=user["yubei"],
+        )
+
+    draft = make(yulin, "self", river, {"gates": {}})
+    submitted = make(yulin, "acceptance", river, full_river_answers())
+    submit(submitted, river, full_river_answers())
+    returned = make(changshou, "acceptance", reservoir, full_reservoir_answers())
+    submit(returned, reservoir, full_reservoir_answers())
+    assessments.review(db, returned, action="return", user=user["reviewer"], comment="请补充照片")
+    decided = make(changshou, "self", reservoir, full_reservoir_answers())
+    submit(decided, reservoir, full_reservoir_answers())
+    assessments.review(db, decided, action="accept", user=user["reviewer"], decided_on="2025-06-01")
+    attachment = assessments.add_attachment(
+        db,
+        {
+            "assessment_id": draft,
+            "indicator": "A1",
+            "filename": "堤防.png",
+            "stored_name": "evidence.png",
+            "sha256": "0" * 64,
+            "content_type": "image/png",
+            "size": len(PNG),
+        },
+        user=user["yubei"],
+    )
+    version = {a["id"]: a["version"] for a in assessments.list_assessments(db, decode=False)}
+    return {
+        "yulin": yulin,
+        "changshou": changshou,
+        "draft": draft,
+        "submitted": submitted,
+        "returned": returned,
+        "decided": decided,
+        "new": max(version) + 1,
+        "attachment": attachment,
+        "missing": MISSING,
+        "spare": user["spare"]["id"],
+        "retired": user["retired"]["id"],
+        "admin_id": user["admin"]["id"],
+        "v_draft": version[draft],
+        "v_submitted": version[submitted],
+        "v_returned": version[returned],
+        "v_decided": version[decided],
+    }
+
+
+def _config(folder: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "DATABASE": str(folder / "test.db"),
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+    }
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Template:
+    """Build the world once; sign every role in once (the cookies are valid in every copy,
+    which shares the secret key)."""
+    folder = tmp_path_factory.mktemp("authz-template")
+    app = create_app(_config(folder))
+    with app.app_context():
+        db = store.get_db()
+        store.migrate(db)
+        ids = _build_world(db)
+    (folder / "uploads").mkdir()
+    (folder / "uploads" / "evidence.png").write_bytes(PNG)
+    sessions = {}
+    for role, username in ROLE_USERS.items():
+        client = app.test_client()
+        if username:
+            browser = Browser(client)
+            assert browser.login(username).status_code == 302
+            token = browser.token
+        else:
+            token = csrf_token(client)
+        sessions[role] = (client.get_cookie("session").value, token)
+    return Template(app, folder, ids, sessions)
+
+
+def fingerprint(app) -> tuple:
+    """Everything a write could change, apart from the (append-only) audit log."""
+    with app.app_context():
+        db = store.get_db()
+        tables = tuple(
+            tuple(tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall())
+            for t in ("assessments", "attachments", "users", "waterbodies")
+        )
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return tables, tuple(sorted(p.name for p in folder.iterdir()))
+
+
+def fill(value, ids: dict):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("route", "role"), CASES, ids=[case_id(c) for c in CASES])
+def test_authorization_matrix(template, tmp_path, route, role):
+    src = sqlite3.connect(template.folder / "test.db")
+    dst = sqlite3.connect(tmp_path / "test.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copytree(template.folder / "uploads", tmp_path / "uploads")
+    app = create_app(_config(tmp_path))
+    client = app.test_client()
+    cookie, token = template.sessions[role]
+    client.set_cookie("session", cookie)
+    ids = template.ids
+    url = route.url.format(**ids)
+    before = fingerprint(app)
+
+    if route.method == "GET":
+        response = client.get(url)
+    else:
+        data = route.data() if callable(route.data) else dict(route.data or {})
+        data = {k: fill(v, ids) for k, v in data.items()} | {"csrf_token": token}
+        response = client.post(url, data=data)
+
+    expected = route.expect[role]
+    location = urlsplit(response.headers.get("Location", "")).path
+    if expected == LOGIN:
+        assert (response.status_code, location) == (302, "/login")
+    elif isinstance(expected, To):
+        assert (response.status_code, location) == (302, expected.path.format(**ids))
+    else:
+        assert response.status_code == expected
+    if response.status_code == 200 and route.method == "GET" and "/attachments/" not in url:
+        assert "<html" in response.get_data(as_text=True)  # a real page, not an empty 200
+
+    if route.writes:
+        changed = fingerprint(app) != before
+        refused = expected in (LOGIN, 403, 404, 409, 422) or (
+            isinstance(expected, To) and expected.refused
+        )
+        assert changed is not refused, "a refused write changed data" if refused else "no write"

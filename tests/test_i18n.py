@@ -1,0 +1,133 @@
+"""Chinese first, English second: the switch, the rubric names, and a complete catalog."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+import store
+from tests.answers import full_river_answers
+from tests.test_inspection_http import as_form, new_assessment, river_id
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def catalog_tool():
+    spec = importlib.util.spec_from_file_location("update", ROOT / "translations" / "update.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def filled(app, login_as):
+    """An inspector with a river assessment whose complete answers are saved as a draft.
+
+    No app context stays pushed here (unlike the db fixture): requests would share its `g`, and
+    Flask-Babel keeps the request's locale in `g`, so a language switch would not show.
+    """
+    with app.app_context():
+        waterbody_id = river_id(store.get_db())
+    inspector = login_as("yubei")
+    aid = new_assessment(inspector, waterbody_id, kind="acceptance")
+    data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "save"}
+    assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 200
+    return inspector, aid
+
+
+def page(browser, url: str) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_chinese_is_the_default(filled):
+    inspector, aid = filled
+    form = page(inspector, f"/assessments/{aid}/edit")
+    assert '<html lang="zh-CN">' in form
+    for text in ("河湖安澜", ">防洪达标率</label>", "保存草稿", "滨水步道连续贯通（2 分）"):
+        assert text in form
+    assert "G2 说明" in form
+    assert re.search(r"水质类别：<strong>Ⅱ 类</strong>，限制因子：", form)
+    result = page(inspector, f"/assessments/{aid}")
+    for text in ("七个维度", "河湖安澜", "防洪达标率", "很幸福", ">通过验收<"):
+        assert text in result
+    assert "Safe and secure" not in form + result
+
+
+def test_lang_en_switches_the_form_and_the_result_page(filled):
+    inspector, aid = filled
+    switch = inspector.get(f"/lang/en?next=/assessments/{aid}/edit")
+    assert switch.status_code == 302
+    assert switch.headers["Location"].endswith(f"/assessments/{aid}/edit")
+
+    form = page(inspector, f"/assessments/{aid}/edit")
+    assert '<html lang="en">' in form
+    for text in (
+        "Safe and secure",  # dimension name_en from the rubric
+        ">Flood-control compliance rate</label>",  # indicator name_en as the field's label
+        "Continuous waterside trail (2 pts)",  # checklist option label_en
+        "Note on G2",
+        "Unresolved &#39;four chaos&#39; problems",  # gate name_en
+        "Save draft",
+        ">Submit</button>",
+        "Water quality: <strong>class Ⅱ</strong>; limiting: ",
+        "Chongqing Happy River Assessment (rivers)",  # rubric name_en
+    ):
+        assert text in form, text
+    # (the scoring explanations under each indicator stay Chinese: they come from scoring/)
+    for chinese in ("河湖安澜", "保存草稿", ">防洪达标率</label>", "<span>滨水步道连续贯通"):
+        assert chinese not in form, chinese
+
+    result = page(inspector, f"/assessments/{aid}")
+    for text in (
+        "Seven dimensions",
+        "Safe and secure",
+        "Flood-control compliance rate",
+        "Very happy",  # grade label_en
+        ">Accepted<",  # computed decision
+        "60% floor",
+        "Continue filling in",
+    ):
+        assert text in result, text
+    for chinese in ("<h2>七个维度</h2>", "<td>河湖安澜</td>", "很幸福", "继续填写"):
+        assert chinese not in result, chinese
+
+    # and back
+    inspector.get(f"/lang/zh?next=/assessments/{aid}")
+    assert "七个维度" in page(inspector, f"/assessments/{aid}")
+
+
+def test_language_switch_stays_on_this_site(filled):
+    inspector, _aid = filled
+    response = inspector.get("/lang/en?next=//evil.example/x")
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_every_message_in_the_templates_has_english():
+    tool = catalog_tool()
+    missing = tool.untranslated(tool.load(), tool.message_ids())
+    assert missing == [], (
+        f"{len(missing)} message ids have no English: run "
+        f".venv/bin/python translations/update.py and translate them, e.g. {missing[:5]}"
+    )
+
+
+def test_translations_keep_their_placeholders():
+    """Newstyle gettext formats every message: placeholders must match and a lone % breaks."""
+    placeholder = re.compile(r"%\(\w+\)s")
+
+    def stray_percent(text: str) -> bool:
+        return "%" in placeholder.sub("", text).replace("%%", "")
+
+    bad = []
+    for message in catalog_tool().load():
+        if not message.id:
+            continue
+        if sorted(placeholder.findall(message.id)) != sorted(placeholder.findall(message.string)):
+            bad.append(("placeholders differ", message.id, message.string))
+        if stray_percent(message.id) or stray_percent(message.string):
+            bad.append(("lone % (write %%)", message.id, message.string))
+    assert bad == []
