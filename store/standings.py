@@ -38,11 +38,11 @@ def _identity(db: Database) -> str:
         return db._standings_identity
 
 
-def cached(db: Database, key: tuple, compute, *, limit: int | None = None):
+def cached(db: Database, key: tuple, compute, *, limit: int = 64):
     """compute() once per standings version and key; a stale version drops the whole cache.
 
-    With `limit`, at most that many entries whose key starts like this one are kept (beyond it
-    the value is computed but not stored): for large values such as rendered pages.
+    At most `limit` entries whose key starts like this one are kept (beyond it the value is
+    computed but not stored), so crawling every as_of date cannot grow a worker's memory.
     """
     version = (_identity(db), standings_version(db))
     with _cache_lock:
@@ -53,7 +53,7 @@ def cached(db: Database, key: tuple, compute, *, limit: int | None = None):
             return _cache[key]
     value = compute()
     with _cache_lock:
-        full = limit is not None and sum(1 for k in _cache if k[:1] == key[:1]) >= limit
+        full = sum(1 for k in _cache if k[:1] == key[:1]) >= limit
         if _cache.get("version") == version and not full:
             _cache[key] = value
     return value
