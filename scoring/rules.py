@@ -8,12 +8,20 @@ unrounded; the engine rounds each indicator half-up to 2 decimals.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from .rubric import Indicator
-from .water import LIMITS, PARAMETER_NAMES, WaterQuality, water_quality_class
+from .rubric import Indicator, Option
+from .water import (
+    LABELS,
+    LIMITS,
+    PARAMETER_NAMES,
+    PH_RANGE,
+    WORST,
+    WaterQuality,
+    water_quality_class,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -315,3 +323,310 @@ RULES: dict[str, Callable[[Indicator, Any], Scored]] = {
     "income_gap": income_gap,
     "survey": survey,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast paths for the engine: the same results, built once per indicator of a loaded rubric.
+#
+# Each compiled rule takes the raw answer and returns (points rounded half-up to cents,
+# explain_fn, explain_args, water_quality), or None whenever the answer is anything but the
+# plain valid case (wrong type, out of range, unknown keys, Decimal-only edge cases…). On None the
+# engine calls the rule above, which gives the result or raises FieldErrors exactly as always,
+# so errors never come from here. explain_fn(*explain_args) is the rule's explanation, built only
+# when someone reads it.
+
+_CENT = Decimal("0.01")
+_FLOATS: dict[float, Decimal] = {}  # float → Decimal(str(float)); equal floats format equally
+
+
+def _fast_number(value: Any) -> Decimal | None:
+    """number() for the plain cases (int, finite float, finite Decimal); None for the rest."""
+    t = type(value)
+    if t is float:
+        x = _FLOATS.get(value)
+        if x is None:
+            if not math.isfinite(value):
+                return None
+            x = Decimal(str(value))
+            if value:  # never cache ±0.0: they compare equal but keep their own sign
+                if len(_FLOATS) >= 8192:
+                    _FLOATS.clear()
+                _FLOATS[value] = x
+        return x
+    if t is int:
+        # Decimal(int) is exact, like Decimal(str(int))
+        return Decimal(value) if value.bit_length() <= 1024 else None
+    if t is Decimal:
+        return value if value.is_finite() else None
+    return None
+
+
+def _round2(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _outside(x: Decimal, low, high) -> bool:
+    return (low is not None and x < low) or (high is not None and x > high)
+
+
+def _with_unit(x: Decimal, head: str, tail: str) -> str:
+    return f"{head}{fmt(x)}{tail}"
+
+
+def _compile_linear(ind: Indicator):
+    low, high = ind.params.get("input_min"), ind.params.get("input_max")
+    full, zero = ind.param("full"), ind.param("zero")
+    span = full - zero
+    top = ind.max
+    unit = ind.unit if ind.unit == "%" else (f" {ind.unit}" if ind.unit else "")
+    tail = f"{unit}：{_curve_text(ind, full, zero, unit)}"
+    num = _fast_number
+
+    def fast(value):
+        x = num(value)
+        if x is None or (low is not None and x < low) or (high is not None and x > high):
+            return None
+        points = min(max(top * (x - zero) / span, ZERO), top)  # = linear_points()
+        return points.quantize(_CENT, rounding=ROUND_HALF_UP), _with_unit, (x, "", tail), None
+
+    return fast
+
+
+def _deduction_text(n: int, unit: str, per_text: str, max_text: str) -> str:
+    return f"发现 {n} {unit}，每{unit}扣 {per_text} 分：{max_text} − {per_text} × {n}，最低 0 分"
+
+
+def _compile_deduction(ind: Indicator):
+    per = ind.param("per")
+    top = ind.max
+    unit = ind.unit or "处"
+    per_text, max_text = fmt(per), fmt(top)
+    table: dict[int, Decimal] = {}
+
+    def fast(n):
+        if type(n) is not int or n < 0 or n.bit_length() > 1024:
+            return None
+        points = table.get(n)
+        if points is None:
+            points = _round2(max(ZERO, top - per * n))
+            if n < 256:
+                table[n] = points
+        return points, _deduction_text, (n, unit, per_text, max_text), None
+
+    return fast
+
+
+def _checklist_text(held: tuple[Option, ...]) -> str:
+    if held:
+        return "满足：" + "、".join(f"{o.label}（{fmt(o.value)} 分）" for o in held)
+    return "未满足任何项目"
+
+
+def _compile_checklist(ind: Indicator):
+    options = ind.options
+    bits = {o.code: 1 << i for i, o in enumerate(options)}
+    table: dict[int, tuple] = {}  # bit mask of the items held → (points, held options)
+
+    def fast(value):
+        if type(value) is not list:
+            return None
+        mask = 0
+        for item in value:
+            bit = bits.get(item) if type(item) is str else None
+            if bit is None or mask & bit:  # unknown or repeated: the rule says which
+                return None
+            mask |= bit
+        entry = table.get(mask)
+        if entry is None:
+            held = tuple(o for o in options if mask & bits[o.code])
+            points = _round2(sum((o.value for o in held), ZERO))
+            entry = table[mask] = (points, (held,))
+        return entry[0], _checklist_text, entry[1], None
+
+    return fast
+
+
+def _judged_text(x: Decimal, max_text: str, note: str) -> str:
+    return f"专家评分 {fmt(x)} 分（满分 {max_text}）：{note}"
+
+
+def _compile_judged(ind: Indicator):
+    step = ind.params.get("step", Decimal("0.5"))
+    top = ind.max
+    max_text = fmt(top)
+    num = _fast_number
+
+    def fast(value):
+        if type(value) is not dict or len(value) != 2:
+            return None
+        note = value.get("note")
+        if type(note) is not str:
+            return None
+        note = note.strip()
+        x = num(value.get("points"))
+        if not note or x is None or not (ZERO <= x <= top) or x % step != 0:
+            return None
+        return x.quantize(_CENT, rounding=ROUND_HALF_UP), _judged_text, (x, max_text, note), None
+
+    return fast
+
+
+def _compile_choice(ind: Indicator):
+    table = {
+        o.code: (
+            _round2(ind.max * o.value),
+            str,
+            (f"「{o.label}」：{fmt(ind.max)} × {fmt(o.value)}",),
+        )
+        for o in ind.options
+    }
+    table_get = table.get
+
+    def fast(value):
+        if type(value) is not str:
+            return None
+        entry = table_get(value)
+        return None if entry is None else (*entry, None)
+
+    return fast
+
+
+def _water_text(label: str, limiting: tuple[str, ...], max_text: str, fraction_text: str) -> str:
+    names = "、".join(PARAMETER_NAMES[p] for p in limiting)
+    return f"水质 {label} 类（限制因子：{names}）：{max_text} × {fraction_text}"
+
+
+def _compile_water_class(ind: Indicator):
+    waterbody = ind.param("waterbody")
+    required = tuple(LIMITS[waterbody])
+    allowed = set(required) | {"ph", "tn"}
+    optional = tuple(sorted(allowed - set(required)))
+    limits = tuple((key, LIMITS[waterbody][key], key == "do") for key in required)
+    fractions = ind.params.get("class_fractions") or DEFAULT_CLASS_FRACTIONS
+    max_text = fmt(ind.max)
+    by_class: dict[int, tuple[Decimal, str]] = {}
+    for number_ in range(1, len(LABELS) + 1):
+        if number_ <= len(fractions):
+            fraction = Decimal(str(fractions[number_ - 1]))
+            by_class[number_] = (_round2(ind.max * fraction), fmt(fraction))
+    ph_low, ph_high = PH_RANGE
+    fourteen = Decimal(14)
+    num = _fast_number
+
+    def fast(value):
+        if type(value) is not dict:
+            return None
+        for key in value:
+            if key not in allowed:
+                return None
+        classes: dict[str, int] = {}
+        for key, bounds, floor in limits:
+            x = num(value.get(key))
+            if x is None or x < ZERO:
+                return None
+            classes[key] = WORST  # = parameter_class(): the best class whose limit x meets
+            for number_, limit in enumerate(bounds, start=1):
+                if (x >= limit) if floor else (x <= limit):
+                    classes[key] = number_
+                    break
+        ph_worst = False
+        for key in optional:
+            raw = value.get(key)
+            if raw is None:
+                continue
+            x = num(raw)
+            if x is None or x < ZERO:
+                return None
+            if key == "ph":
+                if x > fourteen:
+                    return None
+                ph_worst = not (ph_low <= x <= ph_high)
+        if ph_worst:
+            classes["ph"] = WORST
+        worst = max(classes.values())
+        entry = by_class.get(worst)
+        if entry is None:
+            return None
+        limiting = sorted(p for p, c in classes.items() if c == worst)
+        wq = WaterQuality(worst, LABELS[worst - 1], limiting, classes)
+        return entry[0], _water_text, (wq.label, tuple(limiting), max_text, entry[1]), wq
+
+    return fast
+
+
+def _gap_text(riverside: Decimal, district: Decimal, gap: Decimal, curve: str) -> str:
+    return f"沿河乡镇 {fmt(riverside)}% − 区县 {fmt(district)}% = {fmt(gap)} 个百分点：{curve}"
+
+
+def _compile_income_gap(ind: Indicator):
+    low, high = ind.params.get("input_min"), ind.params.get("input_max")
+    full, zero = ind.param("full"), ind.param("zero")
+    span = full - zero
+    top = ind.max
+    curve = f"≥ {fmt(full)} 得满分，≤ {fmt(zero)} 得 0 分，其间线性"
+    num = _fast_number
+
+    def fast(value):
+        if type(value) is not dict or len(value) != 2:
+            return None
+        riverside, district = num(value.get("riverside")), num(value.get("district"))
+        if riverside is None or district is None:
+            return None
+        if _outside(riverside, low, high) or _outside(district, low, high):
+            return None
+        gap = riverside - district
+        points = min(max(top * (gap - zero) / span, ZERO), top)  # = linear_points()
+        return _round2(points), _gap_text, (riverside, district, gap, curve), None
+
+    return fast
+
+
+def _survey_text(rate: Decimal, n: int, curve: str) -> str:
+    return f"满意率 {fmt(rate)}%（样本 {n} 份）：{curve}"
+
+
+def _compile_survey(ind: Indicator):
+    low, high = ind.params.get("input_min"), ind.params.get("input_max")
+    full, zero = ind.param("full"), ind.param("zero")
+    span = full - zero
+    top = ind.max
+    min_sample = int(ind.params.get("min_sample", 100))
+    curve = _curve_text(ind, full, zero, "%")
+    num = _fast_number
+
+    def fast(value):
+        if type(value) is not dict or len(value) != 2:
+            return None
+        rate = num(value.get("rate"))
+        n = value.get("sample_size")
+        if rate is None or _outside(rate, low, high):
+            return None
+        if type(n) is not int or n < min_sample or n < 0 or n.bit_length() > 1024:
+            return None
+        points = min(max(top * (rate - zero) / span, ZERO), top)  # = linear_points()
+        return _round2(points), _survey_text, (rate, n, curve), None
+
+    return fast
+
+
+_COMPILERS = {
+    "linear": _compile_linear,
+    "deduction": _compile_deduction,
+    "checklist": _compile_checklist,
+    "judged": _compile_judged,
+    "choice": _compile_choice,
+    "water_class": _compile_water_class,
+    "income_gap": _compile_income_gap,
+    "survey": _compile_survey,
+}
+
+
+def compile_fast(ind: Indicator) -> Callable[[Any], tuple | None] | None:
+    """The indicator's fast path, or None (a malformed indicator: the rule itself will say)."""
+    compiler = _COMPILERS.get(ind.kind)
+    if compiler is None:
+        return None
+    try:
+        return compiler(ind)
+    except Exception:  # e.g. a missing parameter: leave the error to the rule, when it is used
+        return None
