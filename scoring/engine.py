@@ -15,6 +15,18 @@ DECISION_LABELS = {"accepted": "通过验收", "conditional": "限期整改后�
 DECISION_LABELS_EN = {"accepted": "Accepted", "conditional": "Conditional", "rejected": "Rejected"}
 
 
+def _jsonable(value: Any) -> Any:
+    """The answer as given, made JSON-ready: a caller may pass Decimals (e.g. from
+    json.loads(parse_float=Decimal)); they come back as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -138,7 +150,7 @@ class IndicatorResult:
             "name": self.name,
             "dimension": self.dimension,
             "kind": self.kind,
-            "input": self.input,
+            "input": _jsonable(self.input),
             "points": str(self.points),
             "max": str(round2(self.max)),
             "explain": self.explain,

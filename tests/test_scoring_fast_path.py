@@ -33,3 +33,15 @@ def test_fast_path_matches_the_rules(monkeypatch, rubric_id, quality):
         answers = demo_answers(rubric, random.Random(seed), quality)
         fast, slow = score_both_ways(monkeypatch, rubric_id, answers)
         assert fast == slow, f"seed {seed}"
+
+
+def test_decimal_answers_give_a_json_ready_result():
+    from decimal import Decimal
+
+    from tests.answers import full_river_answers
+
+    answers = json.loads(json.dumps(full_river_answers()), parse_float=Decimal)
+    answers["A1"] = Decimal("96.5")  # 8 × 21.5/25 = 6.88
+    body = json.loads(json.dumps(scoring.score(scoring.load_rubric("cq-river"), answers).to_dict()))
+    assert body["indicators"]["A1"] == body["indicators"]["A1"] | {"input": 96.5, "points": "6.88"}
+    assert body["indicators"]["A3"]["input"]["nh3n"] == 0.42
