@@ -14,8 +14,10 @@
 -- fixed: every thread cycles through the items (or sends path/body as they are).
 -- pool:  each item is sent once (e.g. one submit per draft); a thread stops when its share is
 --        used up, so the run is bounded in count as well as in time.
--- track: each thread owns one item and reads the new version from every response (the form's
---        hidden "version" field), as a browser saving the same draft again and again would.
+-- track: each thread owns one item and saves it again and again, as a browser would. A kept
+--        save answers 303 See Other (Post/Redirect/Get) and is exactly one version on (the
+--        form's hidden "version" a browser reads on the page it is redirected to); any other
+--        answer that shows the form (a 409 conflict) carries the current version in its body.
 -- done() prints one line "JSON {...}" with the percentiles and the status codes seen (pool and
 -- track modes; fixed mode counts only errors, see init()).
 
@@ -97,7 +99,9 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  if spec.mode == "track" and mine ~= nil and body ~= nil then
+  if spec.mode == "track" and mine ~= nil and status == 303 then
+    mine.version = mine.version + 1
+  elseif spec.mode == "track" and mine ~= nil and body ~= nil then
     local v = body:match('name="version" type="hidden" value="(%d+)"')
       or body:match('name="version" value="(%d+)"')
     if v then

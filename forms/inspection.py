@@ -8,6 +8,7 @@ answers JSON: "A1", "A3_tp" (A3.tp), "A14_points", "gate_G2" / "gate_G2_note".
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -19,6 +20,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets.core import clean_key
 
 from scoring.rubric import Indicator, Rubric
 from scoring.rules import fmt
@@ -228,3 +230,158 @@ def _text(value) -> str:
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
         return fmt(Decimal(str(value)))
     return str(value)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+# The inspection page shows ~60 inputs and ~40 options on every load. WTForms' widgets build each
+# attribute through Markup.format (≈ 1 ms per field), which made rendering most of the page's
+# cost. These functions write the very same HTML as the widgets (attributes sorted by name, as
+# wtforms.widgets.html_params does; values escaped by markupsafe) for the four field types the
+# form uses, from what is fixed per field (computed once per form class) plus the field's value.
+# Anything else (a validator flag, another field type) still goes through WTForms.
+
+
+def _attrs(pairs) -> str:
+    """wtforms.widgets.html_params: sorted by name, True bare, False left out, values escaped."""
+    out = []
+    for key, value in sorted(pairs):
+        if value is True:
+            out.append(key)
+        elif value is not False:
+            out.append(f'{key}="{escape(value)}"')
+    return " ".join(out)
+
+
+_WIDGET_TAGS = {
+    "StringField": "input",
+    "TextAreaField": "textarea",
+    "SelectField": "select",
+    "BooleanField": "checkbox",
+}
+_static: dict[tuple, tuple] = {}
+
+
+def _static_parts(field) -> tuple | None:
+    """What never changes for this field of this form class: its fixed attributes and, for a
+    select, each option's HTML unselected and selected. None: render with WTForms."""
+    key = (type(field), field.id, field.name, id(field.render_kw), id(getattr(field, "choices", 0)))
+    parts = _static.get(key)
+    if parts is None:
+        kind = _WIDGET_TAGS.get(type(field).__name__)
+        if kind is None or field.validators or field.flags.__dict__:
+            parts = (None,)
+        else:
+            fixed = {clean_key(k): v for k, v in (field.render_kw or {}).items()}
+            fixed.setdefault("id", field.id)
+            if kind == "input":
+                fixed.setdefault("type", "text")
+            elif kind == "checkbox":
+                fixed.setdefault("type", "checkbox")
+            fixed["name"] = field.name
+            options = []
+            if kind == "select":
+                for choice in field._choices_from_input(field.choices) or []:
+                    value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+                    shown = escape(choice.label or choice.value)
+                    extra = list((choice.render_kw or {}).items())
+                    options.append(
+                        (
+                            field.coerce(choice.value),
+                            f"<option {_attrs([('value', value), *extra])}>{shown}</option>",
+                            f"<option {_attrs([('value', value), *extra, ('selected', True)])}>"
+                            f"{shown}</option>",
+                        )
+                    )
+            # kept alive with the parts, so the ids in the key are never reused
+            parts = (kind, fixed, options, field.render_kw, getattr(field, "choices", None))
+        _static[key] = parts
+    return None if parts[0] is None else parts
+
+
+def render_widget(field, invalid: bool = False) -> Markup:
+    """field(), or field(aria-invalid=…, aria-describedby=…) when invalid: the same HTML."""
+    parts = _static_parts(field)
+    if parts is None:
+        extra = {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}
+        return field(**extra) if invalid else field()
+    kind, fixed, options, _kw, _choices = parts
+    attrs = dict(fixed)
+    if invalid:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    if kind == "input":
+        attrs.setdefault("value", field._value())
+        return Markup(f"<input {_attrs(attrs.items())}>")
+    if kind == "checkbox":
+        if getattr(field, "checked", field.data):
+            attrs.setdefault("checked", True)
+        attrs.setdefault("value", field._value())
+        return Markup(f"<input {_attrs(attrs.items())}>")
+    if kind == "textarea":
+        return Markup(f"<textarea {_attrs(attrs.items())}>\r\n{escape(field._value())}</textarea>")
+    data = field.data
+    shown = "".join(selected if value == data else plain for value, plain, selected in options)
+    return Markup(f"<select {_attrs(attrs.items())}>{shown}</select>")
+
+
+def render_input(field, unit="", label=None) -> Markup:
+    """A labelled field with its unit and error slot (the markup of the input() macro in
+    templates/_macros.html)."""
+    errors = field.errors
+    fid = escape(field.id)
+    text = escape(label or field.label.text)
+    unit_html = f'<span class="unit">{escape(unit)}</span>' if unit else ""
+    messages = "".join(
+        f'<p class="error" id="{fid}-error" role="alert">{escape(e)}</p>' for e in errors
+    )
+    return Markup(
+        f'<div class="field{" has-error" if errors else ""}">\n'
+        f'  <label for="{fid}">{text}</label>\n'
+        '  <div class="with-unit">\n'
+        f"    {render_widget(field, bool(errors))}\n"
+        f"    {unit_html}\n"
+        "  </div>\n"
+        f'  <div class="field-error-slot" data-for="{escape(field.name)}">{messages}</div>\n'
+        "</div>"
+    )
+
+
+_option_parts: dict[tuple, tuple] = {}
+
+
+def render_options(field) -> list[tuple[Markup, str, str]]:
+    """The checkboxes (or radios) of a checklist or choice field: (input HTML, value, label) per
+    option, the input as `for opt in field: opt()` renders it."""
+    key = (type(field), field.id, field.name, id(field.choices))
+    parts = _option_parts.get(key)
+    if parts is None:
+        kind = {"MultiCheckboxField": "checkbox", "RadioField": "radio"}.get(type(field).__name__)
+        rows = []
+        for i, choice in enumerate(field._choices_from_input(field.choices) or []):
+            value = choice.value
+            attrs = [("id", f"{field.id}-{i}"), ("name", field.name), ("type", kind)]
+            attrs.append(("value", str(value)))
+            rows.append(
+                (
+                    field.coerce(value),
+                    value,
+                    str(choice.label or choice.value),
+                    f"<input {_attrs(attrs)}>",
+                    f"<input {_attrs([*attrs, ('checked', True)])}>",
+                )
+            )
+        usable = kind is not None and not field.render_kw and not field.validators
+        parts = _option_parts[key] = (usable, rows, field.choices)
+    usable, rows, _choices = parts
+    if not usable:
+        return [(opt(), opt.data, opt.label.text) for opt in field]
+    data = field.data
+    if type(field).__name__ == "MultiCheckboxField":
+        chosen = data or ()
+        checked = [coerced in chosen for coerced, *_ in rows]
+    else:
+        checked = [coerced == data for coerced, *_ in rows]
+    return [
+        (Markup(on if hit else off), value, label)
+        for hit, (_c, value, label, off, on) in zip(checked, rows, strict=True)
+    ]

@@ -55,13 +55,15 @@ LOGIN = "LOGIN"  # 302 to /login (anonymous users are sent to sign in)
 
 @dataclass(frozen=True)
 class To:
-    """A designed 302 to this path (formatted with the world's ids)."""
+    """A designed redirect to this path (formatted with the world's ids): 302, or 303 See Other
+    for a form post that succeeded (Post/Redirect/Get)."""
 
     path: str
     refused: bool = False  # a write that is turned away with a message: nothing may change
+    status: int = 302
 
     def __repr__(self) -> str:
-        return f"302→{self.path}" + (" (refused)" if self.refused else "")
+        return f"{self.status}→{self.path}" + (" (refused)" if self.refused else "")
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,18 @@ MATRIX: list[Route] = [
         data={"kind": "self"}),
     # inspect: the form, by status -----------------------------------------------------------------
     row("GET", EDIT % "draft", LOGIN, 200, 404, To(VIEW % "draft"), 200),
-    row("POST", EDIT % "draft", LOGIN, 200, 404, To(VIEW % "draft", refused=True), 200,
+    row("POST", EDIT % "draft", LOGIN, To(EDIT % "draft", status=303), 404,
+        To(VIEW % "draft", refused=True), To(EDIT % "draft", status=303),
         data={"version": "{v_draft}", "action": "save", "A1": "90"}),
     row("POST", EDIT % "draft", LOGIN, 409, 404, To(VIEW % "draft", refused=True), 409,
         data={"version": "0", "action": "save", "A1": "90"}),  # stale version: conflict
     row("GET", EDIT % "returned", LOGIN, 200, 404, To(VIEW % "returned"), 200),
-    row("POST", EDIT % "returned", LOGIN, 200, 404, To(VIEW % "returned", refused=True), 200,
+    row("POST", EDIT % "returned", LOGIN, To(EDIT % "returned", status=303), 404,
+        To(VIEW % "returned", refused=True), To(EDIT % "returned", status=303),
         data={"version": "{v_returned}", "action": "save", "B3": "1"}),
     row("GET", EDIT % "submitted", LOGIN, To(VIEW % "submitted"), 404, 200, 200),
-    row("POST", EDIT % "submitted", LOGIN, To(VIEW % "submitted", refused=True), 404, 200, 200,
+    row("POST", EDIT % "submitted", LOGIN, To(VIEW % "submitted", refused=True), 404,
+        To(EDIT % "submitted", status=303), To(EDIT % "submitted", status=303),
         data=lambda: full_river_form("{v_submitted}")),  # a reviewer's correction
     row("GET", EDIT % "decided", LOGIN, To(VIEW % "decided"), 404, To(VIEW % "decided"),
         To(VIEW % "decided")),
@@ -417,7 +422,7 @@ def test_authorization_matrix(template, tmp_path, route, role):
     if expected == LOGIN:
         assert (response.status_code, location) == (302, "/login")
     elif isinstance(expected, To):
-        assert (response.status_code, location) == (302, expected.path.format(**ids))
+        assert (response.status_code, location) == (expected.status, expected.path.format(**ids))
     else:
         assert response.status_code == expected
     if response.status_code == 200 and route.method == "GET" and "/attachments/" not in url:

@@ -32,7 +32,7 @@ def filled(app, login_as):
     inspector = login_as("yubei")
     aid = new_assessment(inspector, waterbody_id, kind="acceptance")
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "save"}
-    assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 200
+    assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 303  # saved, PRG
     return inspector, aid
 
 

@@ -40,7 +40,9 @@ def test_partial_draft_is_saved_and_comes_back(db, login_as):
         f"/assessments/{aid}/edit",
         {"version": "1", "A1": "96.5", "A2": "1", "A10": ["trail", "nodes"], "action": "save"},
     )
-    assert response.status_code == 200
+    # Post/Redirect/Get: back to the form, where the message is shown; a refresh re-posts nothing
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/assessments/{aid}/edit")
     saved = assessments.get(db, aid)
     assert saved["status"] == "draft"
     assert saved["version"] == 2
@@ -48,6 +50,8 @@ def test_partial_draft_is_saved_and_comes_back(db, login_as):
     assert saved["answers"]["A10"] == ["trail", "nodes"]
     assert saved["result"] is None  # incomplete: no total, no decision
     page = inspector.get(f"/assessments/{aid}/edit").get_data(as_text=True)
+    assert "草稿已保存。" in page  # the flash message, shown once on the page redirected to
+    assert re.search(r'name="version" type="hidden" value="2"', page)  # read back from the DB
     assert 'value="96.5"' in page
     assert re.search(r'id="points-A1">6.88<', page)  # 8 × 21.5/25 = 6.88 shown as subtotal
     assert re.search(r'id="subtotal-safety">11.88<', page)  # 6.88 + (7 − 2)
@@ -94,7 +98,9 @@ def test_reservoir_form_shows_water_class_and_gates(db, login_as):
     answers = full_reservoir_answers()
     answers["B4"]["tp"] = 0.3  # above the Ⅴ limit 0.2 for lakes → 劣Ⅴ → G7
     data = as_form("cq-reservoir", answers) | {"version": "1", "action": "save"}
-    html = inspector.post(f"/assessments/{aid}/edit", data).get_data(as_text=True)
+    saved = inspector.post(f"/assessments/{aid}/edit", data)
+    assert saved.status_code == 303
+    html = inspector.get(saved.headers["Location"]).get_data(as_text=True)
     assert re.search(r"水质类别：<strong>劣Ⅴ 类</strong>，限制因子：总磷", html)
     submitted = inspector.post(
         f"/assessments/{aid}/edit", data | {"version": "2", "action": "submit"}

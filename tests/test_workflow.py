@@ -192,7 +192,7 @@ def test_return_requires_a_comment_and_the_inspector_sees_it_beside_the_field(db
     # editing a returned assessment makes it a draft again; it can be submitted again
     data = as_form("cq-river", full_river_answers() | {"A6": 75})
     saved = inspector.post(f"/assessments/{aid}/edit", data | {"version": "3", "action": "save"})
-    assert saved.status_code == 200
+    assert saved.status_code == 303
     assert assessments.get(db, aid)["status"] == "draft"
     (save_audit,) = audit_rows(db, "assessment_saved", aid)
     assert save_audit["before"]["status"] == "returned"
@@ -397,7 +397,8 @@ def test_optimistic_lock_conflict_keeps_the_loser_input(db, login_as):
     assert hidden_version(second.get(f"/assessments/{aid}/edit").get_data(as_text=True)) == "1"
 
     saved = first.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "90"})
-    assert saved.status_code == 200
+    assert saved.status_code == 303
+    assert hidden_version(first.get(saved.headers["Location"]).get_data(as_text=True)) == "2"
     lost = second.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "80"})
     assert lost.status_code == 409
     html = lost.get_data(as_text=True)
@@ -412,7 +413,7 @@ def test_optimistic_lock_conflict_keeps_the_loser_input(db, login_as):
     resaved = second.post(
         f"/assessments/{aid}/edit", {"version": "2", "action": "save", "A1": "80"}
     )
-    assert resaved.status_code == 200
+    assert resaved.status_code == 303
     row = assessments.get(db, aid)
     assert (row["answers"]["A1"], row["version"]) == (80, 3)
     saves = audit_rows(db, "assessment_saved", aid)
@@ -477,8 +478,10 @@ def test_a_reviewer_correction_is_rescored_and_audited(db, login_as):
 
     data = as_form("cq-river", full_river_answers() | {"A1": 50})
     response = reviewer.post(f"/assessments/{aid}/edit", data | {"version": "2", "action": "save"})
-    assert response.status_code == 200
-    assert "已更正答案并重新计分" in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/assessments/{aid}/edit")
+    page = reviewer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已更正答案并重新计分" in page
     row = assessments.get(db, aid)
     assert row["status"] == "submitted"  # still waiting for a decision
     assert row["answers"]["A1"] == 50

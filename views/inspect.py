@@ -22,7 +22,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 import scoring
 import store
-from forms.inspection import answers_from_form, field_name, form_class, form_data_from_answers
+from forms.inspection import (
+    answers_from_form,
+    field_name,
+    form_class,
+    form_data_from_answers,
+    render_input,
+    render_options,
+    render_widget,
+)
 from scoring import workflow
 from store import assessments, audit, waterbodies
 
@@ -237,11 +245,14 @@ def assessment_edit(assessment_id: int):
         flash("已提交，等待市级审核。", "success")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
     errors = _typed_errors(form, errors)
-    if errors:
-        _attach_errors(form, errors)
-        flash("草稿已保存；标出的字段有误，提交前请更正。", "warning")
-    else:
+    if not errors:
+        # Post/Redirect/Get: nothing typed needs showing again, so the page comes from the
+        # database (hidden version included) and a refresh does not post the form again
         flash("草稿已保存。" if action == "save" else "已更正答案并重新计分。", "success")
+        return redirect(url_for("inspect.assessment_edit", assessment_id=assessment_id), 303)
+    # saved, but what was typed wrongly is shown again, marked, rather than lost
+    _attach_errors(form, errors)
+    flash("草稿已保存；标出的字段有误，提交前请更正。", "warning")
     form.version.data = updated["version"]
     return _render_form(updated, rubric, form, preview, errors)
 
@@ -256,6 +267,9 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None):
         errors=errors,
         conflict=conflict,
         attachments=assessments.attachments(store.get_db(), assessment["id"]),
+        render_input=render_input,
+        render_options=render_options,
+        render_widget=render_widget,
     )
 
 
