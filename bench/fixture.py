@@ -27,11 +27,12 @@ from werkzeug.security import generate_password_hash
 
 import scoring
 import store
+from scoring.rubric import DEFAULT_RUBRICS as RUBRIC_FOR_KIND
 from store.demo import demo_answers
 from store.standings import invalidate_standings
 
 PASSWORD = "bench-pass-2027"
-RUBRIC_FOR_KIND = {"river": "cq-river", "reservoir": "cq-reservoir"}
+
 FIRST_ACCEPTANCE = date(2025, 1, 7)
 HISTORY_START = date(2019, 1, 1)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/pip install pyinstrument          # a profiler from PyPI, not a project dependency
     .venv/bin/python bench/run.py --keep        # prints the kept instance folder
-    .venv/bin/python bench/profile.py /tmp/happy-rivers-bench-<suffix>/bench.db /leaderboard/waterbodies
+    .venv/bin/python bench/profile.py INSTANCE/bench.db /leaderboard/waterbodies
 
 Signs in as the bench admin, requests the page once cold and `--repeat` times warm, and prints
 pyinstrument's call tree of the warm requests. `{draft}` in the path becomes a river draft's id.

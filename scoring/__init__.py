@@ -15,7 +15,14 @@ from .engine import (
     round2,
     score,
 )
-from .rubric import Rubric, RubricError, available_rubrics, available_versions, load_rubric
+from .rubric import (
+    Rubric,
+    RubricError,
+    available_rubrics,
+    available_versions,
+    load_rubric,
+    rubric_for_waterbody,
+)
 from .water import WaterQuality, water_quality_class
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "load_rubric",
     "preview",
     "round2",
+    "rubric_for_waterbody",
     "score",
     "water_quality_class",
 ]

@@ -157,6 +157,9 @@ def available_rubrics() -> list[str]:
     return sorted({p.stem.rsplit("-", 1)[0] for p in RUBRIC_DIR.glob("*.toml")})
 
 
+# The rubric each kind of waterbody is assessed with (its latest version is used for new work).
+DEFAULT_RUBRICS = {"river": "cq-river", "reservoir": "cq-reservoir"}
+
 _cache: dict[tuple[str, str], Rubric] = {}
 
 
@@ -302,3 +305,8 @@ def _check(rubric: Rubric) -> None:
             raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")
         if g.when_worst_class and g.when_worst_class not in indicators:
             raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")
+
+
+def rubric_for_waterbody(kind: str) -> Rubric:
+    """The latest version of the rubric a river or a reservoir is assessed with."""
+    return load_rubric(DEFAULT_RUBRICS[kind])

@@ -262,7 +262,7 @@ def _waterbody(db, name, kind, district_name, i, rng, admin) -> dict:
 
 
 def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> int:
-    rubric = scoring.load_rubric("cq-river" if wb["kind"] == "river" else "cq-reservoir")
+    rubric = scoring.rubric_for_waterbody(wb["kind"])
     target = (
         status
         if status in ("accepted", "conditional", "rejected")

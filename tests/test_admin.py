@@ -14,15 +14,6 @@ NO_DISTRICT = "区县检查员必须绑定一个区县（名称或代码）"
 BAD_ROLE = "角色须为 inspector（区县检查员）、reviewer（市级审核员）或 admin（管理员）"
 
 
-@pytest.fixture
-def db(app):
-    """A connection outside any app context (see tests/test_workflow.py: with conftest's `db`
-    every client would share one `g`, and so one signed-in user)."""
-    conn = store.connect(app.config["DATABASE"])
-    yield conn
-    conn.close()
-
-
 def audit_rows(db, action):
     rows = [dict(r) for r in db.query("SELECT * FROM audit_log WHERE action = ?", [action])]
     for r in rows:

@@ -49,7 +49,7 @@ def decide(db, name, answers, decided_on, *, kind="acceptance", action="accept",
     """Create, submit and (unless action is None) decide an assessment; returns its id."""
     wid = waterbody_id(db, name)
     wb = waterbodies.get(db, wid)
-    rubric = scoring.load_rubric("cq-river" if wb["kind"] == "river" else "cq-reservoir")
+    rubric = scoring.rubric_for_waterbody(wb["kind"])
     scored = scoring.score(rubric, answers).to_dict()
     user = inspector or users.by_username(db, "admin")
     aid = assessments.create(

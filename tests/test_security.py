@@ -24,15 +24,6 @@ TOO_BIG = "文件过大：单个文件不能超过 8 MB"
 WRONG_TYPE = "只能上传 JPEG、PNG 照片或 PDF 文件"
 
 
-@pytest.fixture
-def db(app):
-    """A connection outside any app context (see tests/test_workflow.py: with conftest's `db`
-    every client would share one `g`, and so one signed-in user)."""
-    conn = store.connect(app.config["DATABASE"])
-    yield conn
-    conn.close()
-
-
 def state(db, app) -> tuple:
     """Everything a write could change, the audit log included."""
     tables = tuple(

@@ -12,7 +12,6 @@ from itertools import product
 
 import pytest
 
-import store
 from scoring import workflow
 from store import assessments, users
 from tests.answers import full_river_answers
@@ -93,20 +92,6 @@ def test_title_change(kind, decision, holds, change):
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def db(app):
-    """A connection of the test's own, outside any app context.
-
-    conftest's `db` keeps an app context pushed for the whole test, and Flask reuses a pushed
-    context for every request: all clients would then share one `g` — the signed-in user that
-    Flask-Login caches there, and Flask-WTF's CSRF token — so a second user's requests would
-    run as the first.
-    """
-    conn = store.connect(app.config["DATABASE"])
-    yield conn
-    conn.close()
 
 
 def audit_rows(db, action, entity_id=None, entity="assessment"):

@@ -27,7 +27,6 @@ from store import assessments, standings, users, waterbodies
 
 from . import openapi
 from .auth import User
-from .inspect import RUBRIC_FOR_KIND
 from .review import review_errors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -476,7 +475,7 @@ def assessment_create():
     if errors:
         raise invalid(errors)
     waterbody = load_waterbody(waterbody_id)
-    rubric = scoring.load_rubric(RUBRIC_FOR_KIND[waterbody["kind"]])
+    rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     scored, errors, missing = check_answers(rubric, answers, complete=submit)
     if errors:
         raise invalid(errors, missing=missing)

@@ -39,7 +39,6 @@ from .helpers import render_error
 
 bp = Blueprint("inspect", __name__)
 
-RUBRIC_FOR_KIND = {"river": "cq-river", "reservoir": "cq-reservoir"}
 UPLOAD_TYPES = {
     "image/jpeg": (".jpg", b"\xff\xd8\xff"),
     "image/png": (".png", b"\x89PNG\r\n\x1a\n"),
@@ -122,7 +121,7 @@ def assessment_create(waterbody_id: int):
     if kind not in workflow.KIND_LABELS:
         flash("评估类型无效", "error")
         return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
-    rubric = scoring.load_rubric(RUBRIC_FOR_KIND[waterbody["kind"]])
+    rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     db = store.get_db()
     try:
         assessment_id = assessments.create(

@@ -64,7 +64,7 @@ class LiveApp:
 
     def draft_assessment(self, waterbody: dict, answers: dict, kind="acceptance") -> int:
         """A draft the inspector has filled in and saved (through the store, as the form does)."""
-        rubric = scoring.load_rubric("cq-river" if waterbody["kind"] == "river" else "cq-reservoir")
+        rubric = scoring.rubric_for_waterbody(waterbody["kind"])
         with self.db() as db:
             return assessments.create(
                 db,
@@ -80,7 +80,7 @@ class LiveApp:
     def submitted_assessment(self, waterbody: dict, answers: dict, kind="acceptance") -> int:
         """An assessment the inspector has filled in and submitted."""
         aid = self.draft_assessment(waterbody, {"gates": {}}, kind)
-        rubric = scoring.load_rubric("cq-river" if waterbody["kind"] == "river" else "cq-reservoir")
+        rubric = scoring.rubric_for_waterbody(waterbody["kind"])
         with self.db() as db:
             assessments.save(
                 db,
