@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench clean
+.PHONY: run test browser-deps lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed
+# The browser tests drive Debian's Chromium: installed here when missing (as root), so that
+# `make test` alone does the whole set-up on a bare machine.
+browser-deps:
+	@sh scripts/browser-deps.sh
+
+test: $(VENV)/.installed browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
