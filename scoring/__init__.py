@@ -15,6 +15,7 @@ from .engine import (
     round2,
     score,
 )
+from .panel import PanelError, PanelSummary, combine_panel, panel_spread
 from .rubric import (
     Rubric,
     RubricError,
@@ -29,14 +30,18 @@ __all__ = [
     "DECISION_LABELS",
     "DECISION_LABELS_EN",
     "InvalidAnswers",
+    "PanelError",
+    "PanelSummary",
     "Preview",
     "Result",
     "Rubric",
     "RubricError",
     "WaterQuality",
     "available_rubrics",
+    "combine_panel",
     "available_versions",
     "load_rubric",
+    "panel_spread",
     "preview",
     "round2",
     "rubric_for_waterbody",

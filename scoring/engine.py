@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .errors import InvalidAnswers
+from .panel import PanelSummary, read_panel
+from .panel import explain as panel_explain
 from .rubric import Rubric
 from .rules import RULES, FieldErrors, compile_fast, fmt
 from .water import WORST, WaterQuality
@@ -29,21 +32,6 @@ def _jsonable(value: Any) -> Any:
 
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class InvalidAnswers(ValueError):
-    """The answers cannot be scored. `.errors` maps each bad field to a Chinese message."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(sorted(errors.items(), key=lambda kv: _field_order(kv[0])))
-        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-def _field_order(path: str) -> tuple:
-    head, _, rest = path.partition(".")
-    letters = head.rstrip("0123456789")
-    digits = head[len(letters) :]
-    return (letters, int(digits) if digits else 0, rest)
 
 
 class IndicatorResult:
@@ -204,6 +192,8 @@ class Result:
     reasons: list[str]
     dimensions: dict[str, DimensionResult]
     indicators: dict[str, IndicatorResult] = field(default_factory=dict)
+    # the expert panel's indicators, when scored with panel=…: each expert's points, combined
+    panel: dict[str, PanelSummary] = field(default_factory=dict)
 
     @property
     def decision_label(self) -> str:
@@ -228,7 +218,7 @@ class Result:
             "water_quality": wq.to_dict() if wq else None,
             "dimensions": {code: d.to_dict() for code, d in self.dimensions.items()},
             "indicators": {code: i.to_dict() for code, i in self.indicators.items()},
-        }
+        } | ({"panel": {c: p.to_dict() for c, p in self.panel.items()}} if self.panel else {})
 
 
 @dataclass
@@ -370,9 +360,49 @@ def _computed_gates(
     return held
 
 
-def preview(rubric: Rubric, answers: Any) -> Preview:
+def _apply_panel(
+    rubric: Rubric,
+    panel: Any,
+    results: dict[str, IndicatorResult],
+    errors: dict[str, str],
+    missing: list[str],
+) -> dict[str, PanelSummary]:
+    """Put the panel's combined points in place of the single answer of each indicator it
+    covers: that answer may be absent, and is neither scored nor checked."""
+    summaries, panel_errors = read_panel(rubric, panel)
+    errors.update(panel_errors)
+    if not isinstance(panel, dict):
+        return summaries
+    indicators = rubric.indicators
+    for code, experts in panel.items():
+        ind = indicators.get(code) if isinstance(code, str) else None
+        if ind is None or not ind.panel:
+            continue
+        results.pop(code, None)
+        for path in [p for p in errors if p == code or p.startswith(code + ".")]:
+            del errors[path]
+        if code in missing:
+            missing.remove(code)
+        summary = summaries.get(code)
+        if summary is not None:
+            results[code] = IndicatorResult(
+                code=code,
+                name=ind.name,
+                dimension=ind.dimension,
+                kind=ind.kind,
+                max=ind.max,
+                points=summary.combined,
+                input=experts,
+                explain=panel_explain(summary),
+            )
+    return summaries
+
+
+def preview(rubric: Rubric, answers: Any, panel: Any = None) -> Preview:
     """Score what can be scored of partial answers (drafts), for running subtotals."""
     results, errors, missing = _evaluate(rubric, answers)
+    if panel is not None:
+        _apply_panel(rubric, panel, results, errors, missing)
     if isinstance(answers, dict):
         errors.update(_manual_gates(rubric, answers.get("gates"))[1])
     subtotals = {
@@ -384,9 +414,15 @@ def preview(rubric: Rubric, answers: Any) -> Preview:
     return Preview(results, errors, missing, subtotals)
 
 
-def score(rubric: Rubric, answers: Any) -> Result:
-    """Score complete answers. Raises InvalidAnswers naming every bad or missing field."""
+def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
+    """Score complete answers. Raises InvalidAnswers naming every bad or missing field.
+
+    `panel` maps a `panel = true` indicator to its experts' answers
+    ({"A14": [{"points": 4, "note": "…"}, …]}); their combined points replace that indicator's
+    single answer (see scoring/panel.py).
+    """
     results, errors, missing = _evaluate(rubric, answers)
+    summaries = _apply_panel(rubric, panel, results, errors, missing) if panel is not None else {}
     ticked: dict[str, str] = {}
     if isinstance(answers, dict):
         ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
@@ -435,6 +471,7 @@ def score(rubric: Rubric, answers: Any) -> Result:
         reasons=reasons,
         dimensions=dimensions,
         indicators=results,
+        panel=summaries,
     )
 
 

@@ -50,6 +50,9 @@ class Indicator:
     unit: str = ""
     help: str = ""
     options: tuple[Option, ...] = ()
+    # scored by an expert panel (combine_panel) at acceptance; the file says `panel = true`,
+    # and without the key every `judged` indicator is a panel one
+    panel: bool = False
 
     def param(self, key: str) -> Any:
         return self.params[key]
@@ -109,6 +112,8 @@ class Rubric:
     accept_total: Decimal
     conditional_total: Decimal
     dimension_floor: Decimal
+    # experts whose points for one indicator spread more than this are flagged 分歧较大
+    panel_spread_flag: Decimal = Decimal("1.5")
 
     # Rubrics are immutable and cached by load_rubric(), so these are computed once, not once per
     # scored assessment (the benchmark's scoring profile showed them among the top costs).
@@ -125,6 +130,10 @@ class Rubric:
 
     def gate(self, code: str) -> Gate | None:
         return next((g for g in self.gates if g.code == code), None)
+
+    @cached_property
+    def panel_indicators(self) -> tuple[str, ...]:
+        return tuple(code for code, i in self.indicators.items() if i.panel)
 
     @cached_property
     def manual_gates(self) -> tuple[Gate, ...]:
@@ -214,6 +223,13 @@ def _build(raw: dict) -> Rubric:
         grades = tuple(
             Grade(_dec(g["min"]), g["label"], g.get("label_en", g["label"])) for g in raw["grades"]
         )
+    panel = raw.get("panel") or {}
+    if "spread_flag" in panel:
+        spread_flag = _dec(panel["spread_flag"])
+    elif parent:
+        spread_flag = parent.panel_spread_flag
+    else:
+        spread_flag = Decimal("1.5")
     rubric = Rubric(
         id=raw["id"],
         version=raw["version"],
@@ -226,6 +242,7 @@ def _build(raw: dict) -> Rubric:
         accept_total=_dec(decision["accept_total"]),
         conditional_total=_dec(decision["conditional_total"]),
         dimension_floor=_dec(decision["dimension_floor"]),
+        panel_spread_flag=spread_flag,
     )
     _check(rubric)
     return rubric
@@ -243,7 +260,18 @@ def _build_dimension(raw: dict) -> Dimension:
             )
             for o in i.get("items", i.get("options", []))
         )
-        known = {"code", "name", "name_en", "max", "kind", "unit", "help", "items", "options"}
+        known = {
+            "code",
+            "name",
+            "name_en",
+            "max",
+            "kind",
+            "unit",
+            "help",
+            "items",
+            "options",
+            "panel",
+        }
         params = {
             k: (_dec(v) if isinstance(v, int | float) else v)
             for k, v in i.items()
@@ -261,6 +289,7 @@ def _build_dimension(raw: dict) -> Dimension:
                 unit=i.get("unit", ""),
                 help=i.get("help", ""),
                 options=options,
+                panel=bool(i.get("panel", i["kind"] == "judged")),
             )
         )
     return Dimension(
@@ -297,6 +326,8 @@ def _check(rubric: Rubric) -> None:
         for i in d.indicators:
             if i.kind not in KINDS:
                 raise RubricError(f"{rubric.id}: 指标 {i.code} 的类型 {i.kind} 未知")
+            if i.panel and i.kind != "judged":
+                raise RubricError(f"{rubric.id}: 指标 {i.code} 不是 judged 类型，不能由专家组评分")
             if i.kind == "checklist" and sum(o.value for o in i.options) != i.max:
                 raise RubricError(f"{rubric.id}: 指标 {i.code} 的项目分值之和 ≠ {i.max}")
     indicators = rubric.indicators
