@@ -76,13 +76,3 @@ def search(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC LIMIT ?"
     return list(db.query(sql, [*params, limit]))
-
-
-def recent_failed_logins(db: Database, username: str, ip: str | None, since: str) -> int:
-    """Failed sign-ins for this account, or from this address, since a moment — for throttling."""
-    row = db.execute(
-        "SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND at >= ? "
-        "AND (entity_id = ? OR ip = ?)",
-        [since, username, ip],
-    ).fetchone()
-    return row[0]

@@ -193,3 +193,51 @@ def covering_indexes(db: Database) -> None:
         "CREATE INDEX idx_assessments_status_decided_covering "
         "ON assessments (status, decided_on, kind, waterbody_id, total_cents)"
     )
+
+
+@migrations(name="0004_sessions_and_login_throttle")
+def sessions_and_login_throttle(db: Database) -> None:
+    # Sign-in throttling: one row per (scope, key), counted and decided in the same
+    # BEGIN IMMEDIATE transaction before the password hash is checked (store/throttle.py).
+    db["login_throttle"].create(
+        {
+            "scope": str,  # account (the username typed, from one address) | address
+            "key": str,
+            "failures": int,
+            "first_failure_at": str,
+            "last_failure_at": str,
+            "blocked_until": str,
+        },
+        pk=("scope", "key"),
+        not_null={"failures"},
+    )
+    # Server-side sessions: the signed cookie carries a random id whose hash must be here, so
+    # signing out, deactivation and a password change end a session everywhere at once.
+    db["sessions"].create(
+        {
+            "id": str,  # sha256 of the random id in the cookie; the id itself is never stored
+            "user_id": int,
+            "created_at": str,
+            "ip": str,
+        },
+        pk="id",
+        not_null={"user_id", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["sessions"].create_index(["user_id"])
+    # An administrator's reset: the user must choose a new password at the next sign-in.
+    db["users"].add_column("must_change_password", int, not_null_default=0)
+    # Usernames are unique without regard to (ASCII) case, like the look-ups.
+    clashes = [
+        row[0]
+        for row in db.execute(
+            "SELECT group_concat(username, ' / ') FROM users "
+            "GROUP BY username COLLATE NOCASE HAVING count(*) > 1"
+        ).fetchall()
+    ]
+    if clashes:
+        raise RuntimeError(
+            "usernames that differ only in case must be renamed before upgrading: "
+            + "; ".join(clashes)
+        )
+    db.execute("CREATE UNIQUE INDEX idx_users_username_nocase ON users (username COLLATE NOCASE)")

@@ -4,13 +4,11 @@ upload limits, open redirects, and bad input that must never become a 500."""
 import io
 import re
 import stat
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask
 import pytest
 
-import store
 from app import create_app
 from store import assessments, audit, users
 from tests.answers import full_river_answers
@@ -199,60 +197,7 @@ def test_without_a_configured_key_one_is_generated_once_and_reused(tmp_path, mon
     assert not (configured / "secret_key").exists()
 
 
-# -- login throttling -------------------------------------------------------------------------
-
-
-def _attempt(client, username, password, ip="127.0.0.1"):
-    token = csrf_token(client)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": ip},
-    )
-
-
-def test_after_five_failures_the_sixth_attempt_is_refused_even_with_the_right_password(app, db):
-    client = app.test_client()
-    for _ in range(5):
-        response = _attempt(client, "yubei", "wrong-password")
-        assert response.status_code == 200
-        assert "用户名或密码不正确，或账号已停用" in response.get_data(as_text=True)
-    response = _attempt(client, "yubei", PASSWORD)
-    assert response.status_code == 429
-    assert "登录失败次数过多，请 15 分钟后再试" in response.get_data(as_text=True)
-    assert client.get("/waterbodies").status_code == 302  # not signed in
-    failed = list(db.query("SELECT * FROM audit_log WHERE action = 'login_failed'"))
-    assert [(r["entity_id"], r["ip"], r["username"]) for r in failed] == [
-        ("yubei", "127.0.0.1", None)
-    ] * 5
-    (throttled,) = db.query("SELECT * FROM audit_log WHERE action = 'login_throttled'")
-    assert (throttled["entity"], throttled["entity_id"], throttled["ip"]) == (
-        "login",
-        "yubei",
-        "127.0.0.1",
-    )
-    assert not list(db.query("SELECT * FROM audit_log WHERE action = 'login'"))
-    # the account waits, from any address …
-    assert _attempt(app.test_client(), "yubei", PASSWORD, ip="10.0.0.9").status_code == 429
-    # … and so does the address, for any account
-    assert _attempt(app.test_client(), "beibei", PASSWORD).status_code == 429
-    # others are not affected
-    assert _attempt(app.test_client(), "beibei", PASSWORD, ip="10.0.0.9").status_code == 302
-
-
-def test_four_failures_do_not_lock_and_old_failures_expire(app, db):
-    for _ in range(4):
-        assert _attempt(app.test_client(), "yubei", "wrong-password").status_code == 200
-    assert _attempt(app.test_client(), "yubei", PASSWORD).status_code == 302
-    # five failures sixteen minutes ago: outside the 15-minute window
-    at = (datetime.now(UTC) - timedelta(minutes=16)).isoformat(timespec="seconds")
-    with store.write(db):
-        for _ in range(5):
-            db["audit_log"].insert(
-                {"at": at, "ip": "10.1.1.1", "action": "login_failed", "entity": "login",
-                 "entity_id": "beibei"}
-            )  # fmt: skip
-    assert _attempt(app.test_client(), "beibei", PASSWORD, ip="10.1.1.1").status_code == 302
+# -- login throttling (more in tests/test_accounts.py) -------------------------------------
 
 
 def test_an_unknown_username_costs_a_password_hash_too(monkeypatch):
@@ -420,6 +365,59 @@ def test_next_after_sign_in_only_goes_to_this_site(client, next_url, location):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == location
+
+
+OFF_SITE = [
+    "//evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/%2f%2fevil.example",
+    "https://evil.example/",
+    "HTTPS://evil.example",
+    " //evil.example",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/%09/evil.example",  # the reported case: a tab browsers drop, leaving //evil.example
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%5cevil.example",
+        "%2f%2fevil.example",
+        "/%2f/evil.example",
+        "https%3a%2f%2fevil.example",
+        "//evil.example",
+        "/\\evil.example",
+    ],
+)
+def test_the_language_switch_never_redirects_off_site(client, query):
+    response = client.get(f"/lang/en?next={query}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert client.get_cookie("x") is None
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_safe_next_refuses_every_off_site_form(target):
+    from views.auth import safe_next
+
+    assert safe_next(target) is None
+    assert safe_next("/assessments/1?tab=history") == "/assessments/1?tab=history"
+
+
+def test_the_language_switch_still_returns_to_the_page(client):
+    response = client.get("/lang/en?next=/progress%3Fas_of%3D2026-01-01")
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        "/progress?as_of=2026-01-01",
+    )
 
 
 def test_the_login_redirect_carries_next_and_honours_it(client):

@@ -26,7 +26,7 @@ from scoring.progress import progress as progress_toward_targets
 from store import assessments, standings, users, waterbodies
 
 from . import openapi
-from .auth import User
+from .auth import User, client_ip
 from .review import review_errors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -158,10 +158,6 @@ def require_role(*roles: str) -> User:
     if user.role not in roles:
         raise ApiError(403)
     return user
-
-
-def client_ip() -> str | None:
-    return request.remote_addr
 
 
 # ---------------------------------------------------------------------------------------------

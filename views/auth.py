@@ -1,12 +1,21 @@
 """Sign-in (Flask-Login), roles, district scoping helpers and API tokens."""
 
-from datetime import UTC, datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import click
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.cli import with_appcontext
+from flask_babel import gettext
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -16,20 +25,18 @@ from flask_login import (
     logout_user,
 )
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import store
 from forms.auth import LoginForm
-from store import audit, users
+from store import audit, throttle, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
 ROLE_LABELS = {"inspector": "区县检查员", "reviewer": "市级审核员", "admin": "管理员"}
-# After this many failed sign-ins within the window, the account and the address wait it out.
-MAX_FAILED_LOGINS = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 class User(UserMixin):
@@ -62,6 +69,12 @@ def load_user(user_id: str) -> User | None:
 
 
 def client_ip() -> str | None:
+    """The address a request comes from: the one place that decides it (audit, throttling).
+
+    Behind a reverse proxy, REMOTE_ADDR is the proxy's own address; `trust_proxy` (configured
+    with PROXY_FIX_X_FOR) makes it the client's. Without that setting X-Forwarded-For is
+    ignored, so nobody can pick the address they are counted under.
+    """
     return request.remote_addr
 
 
@@ -89,17 +102,29 @@ def roles_required(*roles: str):
 def safe_next(target: str | None) -> str | None:
     """A ?next= target only when it is a path on this site, else None (no open redirect).
 
-    To a browser, a path starting with two slashes names another host, a backslash counts as a
-    slash, and tabs and newlines are dropped first; any of them is refused.
+    Every redirect to a `next` goes through here (sign-in, the language switch). To a browser,
+    a path starting with two slashes names another host, a backslash counts as a slash, and
+    tabs and newlines are dropped first; any of them is refused, in the path also when
+    percent-encoded (a proxy or a later redirect may decode %2f%2f into //).
     """
-    if not target or not target.startswith("/") or "\\" in target:
+    if not target or not target.startswith("/"):
         return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
+    path = urlsplit(target).path
+    for text in (target, unquote(path)):
+        if text.startswith("//") or "\\" in text:
+            return None
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return gettext("%(n)s 秒", n=seconds)
+    return gettext("%(n)s 分钟", n=-(-seconds // 60))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,26 +133,23 @@ def login():
     if form.validate_on_submit():
         db = store.get_db()
         username = form.username.data.strip()
-        since = (datetime.now(UTC) - THROTTLE_WINDOW).isoformat(timespec="seconds")
-        if audit.recent_failed_logins(db, username, client_ip(), since) >= MAX_FAILED_LOGINS:
-            # refused before the password is even checked; recorded so administrators see the
-            # attack, but not as one more failure (that would push the lock on for ever)
-            with store.write(db):
-                audit.record(
-                    db, "login_throttled", ip=client_ip(), entity="login", entity_id=username
-                )
-            form.username.errors.append("登录失败次数过多，请 15 分钟后再试")
-            return render_template("auth/login.html", form=form), 429
+        ip = client_ip()
+        # counted and decided before the (slow) hash, in one transaction: see store/throttle.py
+        first_delay = current_app.config["LOGIN_THROTTLE_FIRST_DELAY"]
+        wait = throttle.reserve(db, username, ip, first_delay=first_delay)
+        if wait:
+            form.username.errors.append(
+                gettext("登录尝试过于频繁，请 %(wait)s后再试", wait=wait_text(wait))
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         row = users.by_username(db, username)
         if users.check_password(row, form.password.data) and row["active"]:
+            throttle.succeeded(db, username, ip)
             login_user(User(row))
             with store.write(db):
-                audit.record(
-                    db, "login", user=row, ip=client_ip(), entity="user", entity_id=row["id"]
-                )
+                audit.record(db, "login", user=row, ip=ip, entity="user", entity_id=row["id"])
             return redirect(safe_next(request.args.get("next")) or url_for("inspect.index"))
-        with store.write(db):
-            audit.record(db, "login_failed", ip=client_ip(), entity="login", entity_id=username)
+        throttle.failed(db, username, ip, first_delay=first_delay)
         form.password.errors.append("用户名或密码不正确，或账号已停用")
     return render_template("auth/login.html", form=form)
 
@@ -186,7 +208,20 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def trust_proxy(app) -> None:
+    """Behind the reverse proxy, take the client's address from the last PROXY_FIX_X_FOR
+    entries of X-Forwarded-For (and the scheme from X-Forwarded-Proto with PROXY_FIX_X_PROTO).
+    Off by default: without a proxy in front, the header is whatever the client wants."""
+    x_for = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    x_proto = int(app.config.get("PROXY_FIX_X_PROTO") or 0)
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)
+
+
 def init_app(app) -> None:
+    trust_proxy(app)
+    # seconds the first delay lasts once the free sign-in failures are used up (then doubling)
+    app.config.setdefault("LOGIN_THROTTLE_FIRST_DELAY", 1)
     # before any blueprint is registered, so that every <int:…> rule uses it
     app.url_map.converters["int"] = IdConverter
     login_manager.init_app(app)

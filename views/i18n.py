@@ -13,6 +13,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, get_translations
 
+from .auth import safe_next
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -58,11 +60,7 @@ def init_app(app: Flask) -> None:
     def set_language(lang: str):
         if lang in LANGUAGES:
             session["lang"] = lang
-        target = request.args.get("next") or ""
-        # only same-site paths: an open redirect would let a link send users anywhere
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("inspect.index")
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next")) or url_for("inspect.index"))
 
 
 def _translations():
