@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
+import clock
 import scoring
 import store
 from scoring.rubric import DEFAULT_RUBRICS as RUBRIC_FOR_KIND
@@ -103,7 +104,7 @@ def build(
 ) -> Fixture:
     """Create a fresh database at `path` (migrated) and fill it; returns what the bench needs."""
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or clock.today()
     last_day = min(today - timedelta(days=1), date(2026, 12, 31))
     db = store.connect(path)
     store.migrate(db)

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -289,6 +288,7 @@ def measure_scoring(rounds: int = 7, n: int = 2000) -> tuple[float, float]:
 
 def measure_cold_standings(app) -> dict[str, float]:
     """Milliseconds to compute each standing from the database with the cache empty."""
+    import clock
     import store
     from store import standings
 
@@ -296,7 +296,7 @@ def measure_cold_standings(app) -> dict[str, float]:
     with app.app_context():
         db = store.get_db()
         for name, compute in (
-            ("district standings", lambda: standings.district_standings(db, date.today())),
+            ("district standings", lambda: standings.district_standings(db, clock.today())),
             ("waterbody standings", lambda: standings.waterbody_standings(db)),
             ("acceptance spans", lambda: standings.acceptance_spans(db)),
         ):
@@ -350,12 +350,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import sqlite3
 
+    import clock
     from app import create_app
 
     instance = Path(tempfile.mkdtemp(prefix="happy-rivers-bench-"))
     database = str(instance / "bench.db")
     print(
-        f"# happy-rivers benchmark · {date.today()} · nproc {os.cpu_count()} · "
+        f"# happy-rivers benchmark · {clock.today()} · nproc {os.cpu_count()} · "
         f"Python {sys.version.split()[0]} · SQLite {sqlite3.sqlite_version} · "
         f"gunicorn sync workers {args.workers} · wrk {args.threads} threads × 1 connection, "
         f"127.0.0.1, "

@@ -96,7 +96,9 @@ def _reached_at(titles: list[HeldTitle], as_of: datetime.date) -> datetime.date 
     """
     events = {t.accepted_on for t in titles} | {t.revoked_on for t in titles if t.revoked_on}
     for day in sorted((d for d in events if d <= as_of), reverse=True):
-        if _count(titles, day) != _count(titles, day - ONE_DAY):
+        # nothing is held before the first day there is (day - ONE_DAY would overflow)
+        before = 0 if day == datetime.date.min else _count(titles, day - ONE_DAY)
+        if _count(titles, day) != before:
             return day
     return None
 

@@ -79,6 +79,23 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
     return targets
 
 
+@dataclass(frozen=True)
+class Programme:
+    """The 幸福河湖 programme's start: the order that began it and its date."""
+
+    start: datetime.date
+    order: str
+
+
+def load_programme(path: str | Path | None = None) -> Programme:
+    """The ``[programme]`` table of the targets file (its start is data, like the targets)."""
+    with open(path or TARGETS_FILE, "rb") as fh:
+        entry = tomllib.load(fh)["programme"]
+    if type(entry["start"]) is not datetime.date:
+        raise ValueError(f"programme start must be a TOML date, got {entry['start']!r}")
+    return Programme(start=entry["start"], order=str(entry["order"]))
+
+
 def accepted_count(spans: Iterable[AcceptanceSpan], as_of: datetime.date) -> int:
     """Number of titles held on ``as_of``: accepted on or before it and not revoked on or before."""
     return sum(1 for span in spans if span.held_on(as_of))
@@ -90,8 +107,9 @@ def pace_per_year(spans: Iterable[AcceptanceSpan], as_of: datetime.date) -> int:
     Every acceptance event counts, even of a span revoked later: pace measures how fast the
     city accepts waterbodies, not how many it still holds.
     """
-    window_start = as_of - PACE_WINDOW
-    return sum(1 for span in spans if window_start < span.accepted_on <= as_of)
+    # counted in days apart rather than from `as_of - PACE_WINDOW`, which does not exist (an
+    # OverflowError) for an as_of in the year 1
+    return sum(1 for span in spans if 0 <= (as_of - span.accepted_on).days < PACE_WINDOW.days)
 
 
 def _half_up(value: Decimal) -> float:

@@ -6,12 +6,13 @@ Views call the functions re-exported here; nothing outside store/ writes SQL.
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 from sqlite_utils import Database
+
+import clock
 
 from .migrations import migrations
 
@@ -85,7 +86,8 @@ def write(db: Database):
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The stamp every stored row gets: UTC ISO 8601 (clock.stamp)."""
+    return clock.stamp()
 
 
 def migrate(db: Database) -> None:

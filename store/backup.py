@@ -20,13 +20,16 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import clock
+
 
 class BackupError(Exception):
     pass
 
 
 def default_name(now: datetime | None = None) -> str:
-    return f"happy_rivers-{(now or datetime.now()):%Y%m%d-%H%M%S}.db"
+    """happy_rivers-YYYYmmdd-HHMMSS.db, in Beijing time like every time people read."""
+    return f"happy_rivers-{(now or clock.beijing_datetime(clock.utc_now())):%Y%m%d-%H%M%S}.db"
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -7,9 +7,12 @@ and the derived counts are what real work would produce.
 """
 
 import random
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
+import clock
 import scoring
 
 from . import assessments, users, waterbodies, write
@@ -95,6 +98,8 @@ BATCHES = [
     ("2026-11-06", 6),
 ]
 REVOKED = ("2026-09-15", 1)  # a failed re-check: 摘牌
+# The accounts and the waterbody register predate the first batch (clock.at dates them).
+SET_UP_ON = "2024-11-01"
 
 
 def demo_answers(rubric: scoring.Rubric, rng: random.Random, quality: float) -> dict:
@@ -172,15 +177,16 @@ def is_empty(db: Database) -> bool:
 def seed(db: Database, rng_seed: int = 20250107) -> dict:
     """Load the demo data into an empty database; returns what it created."""
     rng = random.Random(rng_seed)
-    for username, display, role, district in DEMO_USERS:
-        if users.by_username(db, username) is None:
-            users.create(db, username, DEMO_PASSWORD, role, district, display)
+    with clock.at(_beijing(SET_UP_ON, 9)):
+        for username, display, role, district in DEMO_USERS:
+            if users.by_username(db, username) is None:
+                users.create(db, username, DEMO_PASSWORD, role, district, display)
     admin = users.by_username(db, "admin")
     reviewer = users.by_username(db, "reviewer")
 
     by_name = {d["name"]: d for d in waterbodies.districts(db)}
     created: list[dict] = []
-    with write(db):
+    with write(db), clock.at(_beijing(SET_UP_ON, 10)):
         for district_name, names in RIVERS.items():
             for i, name in enumerate(names):
                 created.append(_waterbody(db, name, "river", district_name, i, rng, admin))
@@ -261,7 +267,33 @@ def _waterbody(db, name, kind, district_name, i, rng, admin) -> dict:
     return waterbodies.get(db, waterbody_id)
 
 
+def _beijing(day: str | date, hour: int, minute: int = 0) -> datetime:
+    """An instant given in Beijing wall time (how the story's dates are told)."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return datetime.combine(day, time(hour, minute), clock.BEIJING)
+
+
 def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> int:
+    """One assessment's whole history. With a decision date, its stamps are dated before it —
+    filled in weeks earlier, submitted days earlier, decided that morning — so no record shows
+    a decision that precedes its own submission."""
+    if decided_on is None:
+        return _history(db, wb, kind, status, None, rng, inspector, reviewer, None)
+    decided = date.fromisoformat(decided_on)
+    submitted = decided - timedelta(days=rng.randint(3, 12))
+    moments = {
+        "created": _beijing(submitted - timedelta(days=rng.randint(5, 20)), 9, rng.randrange(60)),
+        "submitted": _beijing(submitted, rng.randint(14, 17), rng.randrange(60)),
+        "decided": _beijing(decided, rng.randint(9, 11), rng.randrange(60)),
+    }
+    return _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments)
+
+
+def _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments) -> int:
+    def moment(step: str):
+        # open work (drafts, submissions in review, returns) happens as the demo is loaded
+        return clock.at(moments[step]) if moments else nullcontext()
+
     rubric = scoring.rubric_for_waterbody(wb["kind"])
     target = (
         status
@@ -282,25 +314,27 @@ def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> i
             scored=None,
             **common,
         )
-    assessment_id = assessments.create(
-        db,
-        waterbody_id=wb["id"],
-        kind=kind,
-        rubric_id=rubric.id,
-        rubric_version=rubric.version,
-        answers=answers,
-        scored=result,
-        **common,
-    )
-    assessments.save(
-        db,
-        assessment_id,
-        expected_version=1,
-        action="submit",
-        answers=answers,
-        scored=result,
-        **common,
-    )
+    with moment("created"):
+        assessment_id = assessments.create(
+            db,
+            waterbody_id=wb["id"],
+            kind=kind,
+            rubric_id=rubric.id,
+            rubric_version=rubric.version,
+            answers=answers,
+            scored=result,
+            **common,
+        )
+    with moment("submitted"):
+        assessments.save(
+            db,
+            assessment_id,
+            expected_version=1,
+            action="submit",
+            answers=answers,
+            scored=result,
+            **common,
+        )
     if status == "submitted":
         return assessment_id
     if status == "returned":
@@ -316,12 +350,13 @@ def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> i
         )
         return assessment_id
     action = {"accepted": "accept", "conditional": "conditional", "rejected": "reject"}[status]
-    assessments.review(
-        db,
-        assessment_id,
-        action=action,
-        user=reviewer,
-        decided_on=decided_on,
-        comment="专家组现场验收（演示）",
-    )
+    with moment("decided"):
+        assessments.review(
+            db,
+            assessment_id,
+            action=action,
+            user=reviewer,
+            decided_on=decided_on,
+            comment="专家组现场验收（演示）",
+        )
     return assessment_id

@@ -10,9 +10,11 @@ Why this shape:
 """
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
+
+import clock
 
 from . import audit, write
 
@@ -56,7 +58,7 @@ def reserve(
 ) -> int:
     """Reserve one password check: 0 when it may go ahead (it now counts as a failure until
     `succeeded` releases it), else the whole seconds to wait (the refusal is audited)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.utc_now()
     keys = _keys(username, address)
     with write(db):
         rows = {scope: _row(db, scope, key) for scope, key in keys.items()}
@@ -98,7 +100,7 @@ def failed(
 ) -> None:
     """The reserved check found a wrong password (already counted): audit it, and let a running
     delay start from now, so that it is not spent while the slow hash was being checked."""
-    now = now or datetime.now(UTC)
+    now = now or clock.utc_now()
     with write(db):
         audit.record(db, "login_failed", ip=address, entity="login", entity_id=username)
         for scope, key in _keys(username, address).items():

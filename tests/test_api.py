@@ -6,17 +6,18 @@ in 北碚区; yubei inspects 渝北区, beibei 北碚区. tests/answers.py: comp
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+import clock
 import views.api
 from store import assessments, audit, users
 from tests.answers import full_reservoir_answers, full_river_answers
 
-TODAY = date.today()
+TODAY = clock.today()
 RIVER_DIMENSIONS_FULL = {
     "safety": "15.00",
     "ecology": "25.00",

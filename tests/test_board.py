@@ -23,6 +23,7 @@ from datetime import date
 
 import pytest
 
+import clock
 import scoring
 from scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from scoring.progress import Target
@@ -218,8 +219,8 @@ def test_as_of_takes_precedence_over_year(login_as, history):
 
 
 def test_year_in_the_future_means_today(login_as, history):
-    page = get_page(login_as("admin"), f"/leaderboard/districts?year={date.today().year + 3}")
-    assert f'<strong id="as-of">{date.today().isoformat()}</strong>' in page
+    page = get_page(login_as("admin"), f"/leaderboard/districts?year={clock.today().year + 3}")
+    assert f'<strong id="as-of">{clock.today().isoformat()}</strong>' in page
 
 
 def test_district_board_by_kind(login_as, history):
@@ -408,7 +409,7 @@ def test_progress_bad_date_shows_error_next_to_the_field(login_as, history):
     assert field and 'name="as_of"' in field.group(1)
     assert "日期「2025-06-31」无效：请按 YYYY-MM-DD 填写" in field.group(1)
     assert 'aria-invalid="true"' in field.group(1)
-    assert f"{date.today().isoformat()}" in page  # the figures fall back to today
+    assert f"{clock.today().isoformat()}" in page  # the figures fall back to today
 
 
 def test_progress_page_has_self_contained_charts(login_as, history):
@@ -454,7 +455,7 @@ def test_decision_shows_on_leaderboard_and_progress_at_once(login_as, history, d
     assert response.status_code == 302
     assert assessments.get(db, aid)["status"] == "accepted"
 
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     rows = table_rows(get_page(reviewer, "/leaderboard/districts"), "district-board", "code")
     assert ("500102", "3", "涪陵区", "1", "100.00", "0", today) in rows
     page = get_page(reviewer, "/progress")

@@ -41,7 +41,7 @@ HEADER = [
     "标准版本",
     "检查员",
     "审核员",
-    "提交日期",
+    "提交时间",
     "结论日期",
 ]
 
@@ -116,7 +116,7 @@ def test_xlsx_has_the_header_and_readable_values(login_as, history):
     assert (reservoir["评价标准"], reservoir["标准版本"]) == ("cq-reservoir", "2025.1")
     assert reservoir["检查员"] == "yubei" and reservoir["审核员"] == "reviewer"
     assert reservoir["结论日期"] == datetime(2025, 6, 20)
-    assert isinstance(reservoir["提交日期"], datetime)
+    assert isinstance(reservoir["提交时间"], datetime)
 
     recheck = rows[history["溉澜溪复核"]]
     assert (recheck["评估类型"], recheck["状态"], recheck["审核结论"]) == (

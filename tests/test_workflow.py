@@ -7,11 +7,12 @@ import io
 import json
 import re
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import product
 
 import pytest
 
+import clock
 from scoring import workflow
 from store import assessments, users
 from tests.answers import full_river_answers
@@ -130,7 +131,7 @@ def review(browser, aid, db, **data):
 
 
 def days_ago(n: int) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
+    return (clock.today() - timedelta(days=n)).isoformat()
 
 
 # -- returning ----------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_a_decision_other_than_the_computed_one_needs_a_reason_which_is_audited(
         "rejected",
         reason,
     )
-    assert row["decided_on"] == date.today().isoformat()
+    assert row["decided_on"] == clock.today().isoformat()
     (audit,) = audit_rows(db, "assessment_decided", aid)
     assert audit["username"] == "reviewer"
     assert audit["before"] == {"status": "submitted"}
@@ -249,7 +250,7 @@ def test_accepting_grants_the_title_on_the_back_dated_decision_date(db, login_as
 @pytest.mark.parametrize(
     ("decided_on", "message"),
     [
-        ((date.today() + timedelta(days=1)).isoformat(), "结论日期不能晚于今天"),
+        ((clock.today() + timedelta(days=1)).isoformat(), "结论日期不能晚于今天"),
         ("2099-01-01", "结论日期不能晚于今天"),
         ("2025-13-45", "结论日期格式应为 YYYY-MM-DD"),
         ("明天", "结论日期格式应为 YYYY-MM-DD"),

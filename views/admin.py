@@ -1,10 +1,11 @@
 """Administrators: user accounts (create, deactivate, activate) and the whole audit trail."""
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import clock
 import store
 from forms.auth import UserForm
 from store import audit, users, waterbodies
@@ -14,8 +15,6 @@ from .helpers import AUDIT_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Audit times are stored in UTC; people in Chongqing read and filter them in Beijing time.
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 AUDIT_LIMIT = 200
 
 ENTITY_LABELS = {"assessment": "评估", "waterbody": "河湖", "user": "用户", "login": "登录"}
@@ -118,19 +117,6 @@ def _parse_day(raw: str, label: str, errors: dict, key: str) -> date | None:
         return None
 
 
-def _utc_start_of(day: date) -> str:
-    """The UTC instant a Beijing-time day starts, formatted like audit_log.at."""
-    start = datetime.combine(day, time(), tzinfo=BEIJING).astimezone(UTC)
-    return start.isoformat(timespec="seconds")
-
-
-def local_time(at: str) -> str:
-    try:
-        return datetime.fromisoformat(at).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError):
-        return at or "—"
-
-
 @bp.get("/audit")
 @roles_required("admin")
 def audit_page():
@@ -147,8 +133,9 @@ def audit_page():
         until = None
     if filters["entity_id"] and not filters["entity"]:
         errors["entity_id"] = "按对象编号筛选时请同时选择对象类型"
-    since_at = _utc_start_of(since) if since else None
-    until_at = _utc_start_of(until + timedelta(days=1)) if until else None  # the end day counts
+    # audit times are stored in UTC; people in Chongqing read and filter them in Beijing time
+    since_at = clock.utc_start_of(since) if since else None
+    until_at = clock.utc_end_of(until) if until else None  # the end day counts
 
     db = store.get_db()
     if filters["entity"] and filters["entity_id"]:
@@ -179,5 +166,4 @@ def audit_page():
         limit=AUDIT_LIMIT,
         action_labels=AUDIT_LABELS,
         entity_labels=ENTITY_LABELS,
-        local_time=local_time,
     )

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, Map, Rule
 
+import clock
 import scoring
 import store
 from scoring import workflow
@@ -244,7 +245,7 @@ def parse_date(value: Any, field: str) -> date:
 
 def as_of_arg() -> date:
     value = request.args.get("as_of")
-    return date.today() if value in (None, "") else parse_date(value, "as_of")
+    return clock.today() if value in (None, "") else parse_date(value, "as_of")
 
 
 def kind_arg(errors: dict) -> str | None:
@@ -310,9 +311,10 @@ def assessment_json(row: dict) -> dict:
         "field_comments": row["field_comments"],
         "inspector": row["inspector_name"],
         "reviewer": row["reviewer_name"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "submitted_at": row["submitted_at"],
+        # stored in UTC, answered in Beijing time like every page shows them
+        "created_at": clock.beijing_iso(row["created_at"]),
+        "updated_at": clock.beijing_iso(row["updated_at"]),
+        "submitted_at": clock.beijing_iso(row["submitted_at"]),
     }
 
 
@@ -655,7 +657,7 @@ def assessment_review(assessment_id: int):
             user=user.row,
             comment=comment.strip(),
             field_comments=field_comments,
-            decided_on=(decided_on or date.today()).isoformat(),
+            decided_on=(decided_on or clock.today()).isoformat(),
             override_reason=override.strip(),
             expected_version=row["version"],
             ip=client_ip(),

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -26,6 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+import clock
 import scoring
 import store
 from scoring import workflow
@@ -43,7 +44,6 @@ WATERBODY_KINDS = {"river": "河流", "reservoir": "水库"}
 # Dates outside this range are typing mistakes, not history or plans.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CHINA = timezone(timedelta(hours=8), "CST")  # timestamps are stored in UTC
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,7 +59,7 @@ def dimensions() -> list[scoring.rubric.Dimension]:
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def score2(value) -> str:
 class Column:
     header: str
     value: Callable[[Any], Any]
-    kind: str = "text"  # text | int | number (2 decimals) | date
+    kind: str = "text"  # text | int | number (2 decimals) | date | datetime (Beijing time)
     width: int = 12
 
 
@@ -350,11 +350,6 @@ def _gates(a: dict) -> str:
         return ""
     details = a["result"].get("gate_details") or []
     return "；".join(f"{g['code']} {g['name']}" for g in details) or "无"
-
-
-def _local_date(timestamp: str | None) -> date | None:
-    """The date in Chongqing of a stored UTC timestamp."""
-    return datetime.fromisoformat(timestamp).astimezone(CHINA).date() if timestamp else None
 
 
 def _day(value: str | None) -> date | None:
@@ -396,7 +391,7 @@ def assessment_columns() -> list[Column]:
         Column("标准版本", lambda a: a["rubric_version"], width=9),
         Column("检查员", lambda a: a["inspector_name"] or "", width=16),
         Column("审核员", lambda a: a["reviewer_name"] or "", width=16),
-        Column("提交日期", lambda a: _local_date(a["submitted_at"]), "date", 12),
+        Column("提交时间", lambda a: clock.beijing_datetime(a["submitted_at"]), "datetime", 17),
         Column("结论日期", lambda a: _day(a["decided_on"]), "date", 12),
     ]
 
@@ -443,6 +438,8 @@ def _csv_cell(column: Column, value: Any) -> str:
         return f"{Decimal(value):.2f}"
     if column.kind == "date":
         return value.isoformat()
+    if column.kind == "datetime":
+        return value.strftime("%Y-%m-%d %H:%M")
     text = str(value)
     if column.kind == "text" and text.startswith(FORMULA_START):
         text = "'" + text  # shown as typed, never run
@@ -482,6 +479,8 @@ def xlsx_bytes(
                 cell.number_format = "0.00"
             elif column.kind == "date":
                 cell.number_format = "yyyy-mm-dd"
+            elif column.kind == "datetime":
+                cell.number_format = "yyyy-mm-dd hh:mm"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     about = book.create_sheet("说明")
@@ -498,7 +497,7 @@ def xlsx_bytes(
 
 
 def _download(fmt: str, name: str, title: str, columns, rows, notes) -> Response:
-    stamp = datetime.now(CHINA).strftime("%Y%m%d-%H%M")
+    stamp = clock.beijing(clock.utc_now(), "%Y%m%d-%H%M")
     if fmt == "csv":
         body, mimetype = csv_bytes(columns, rows), "text/csv; charset=utf-8"
     else:
@@ -511,7 +510,7 @@ def _download(fmt: str, name: str, title: str, columns, rows, notes) -> Response
 
 def _common_notes() -> list[tuple[str, str]]:
     return [
-        ("导出时间", datetime.now(CHINA).strftime("%Y-%m-%d %H:%M（北京时间）")),
+        ("导出时间", clock.beijing(clock.utc_now(), "%Y-%m-%d %H:%M（北京时间）")),
         ("导出人", f"{current_user.display_name}（{current_user.username}）"),
     ]
 

@@ -5,6 +5,7 @@ import json
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+import clock
 from forms.inspection import water_parameters
 from scoring import workflow
 from scoring.water import PARAMETER_NAMES
@@ -92,6 +93,8 @@ def render_error(error: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
+    # stored stamps are UTC; every page shows them in Beijing time: {{ row.updated_at|beijing }}
+    app.jinja_env.filters["beijing"] = clock.beijing
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
 

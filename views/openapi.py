@@ -13,6 +13,12 @@ from store.waterbodies import KINDS, STATUSES
 STRING_2DP = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["93.45"]}
 DATE = {"type": "string", "format": "date", "examples": ["2025-01-07"]}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+BEIJING_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "Beijing time (北京时间), ISO 8601 with +08:00",
+    "examples": ["2026-12-02T06:33:00+08:00"],
+}
 ROUNDED = {"type": "number", "description": "rounded half-up to 2 decimals"}
 
 
@@ -268,9 +274,9 @@ SCHEMAS = {
             "field_comments": {"type": "object", "additionalProperties": {"type": "string"}},
             "inspector": {"type": ["string", "null"]},
             "reviewer": {"type": ["string", "null"]},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+            "created_at": BEIJING_TIME,
+            "updated_at": BEIJING_TIME,
+            "submitted_at": {**BEIJING_TIME, "type": ["string", "null"]},
         },
         ["id", "waterbody_id", "kind", "status", "version", "rubric", "answers", "result"],
     ),
@@ -297,7 +303,8 @@ SCHEMAS = {
             "comment": {"type": "string", "description": "required for return"},
             "decided_on": {
                 **DATE,
-                "description": "decision date, default today; may be back-dated, not future",
+                "description": "decision date, default today (Beijing time); may be back-dated "
+                "to the programme's start (2023-05-01), not future",
             },
             "override_reason": {
                 "type": "string",

@@ -5,10 +5,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import clock
 import scoring
 import store
 from forms.review import ReviewForm
 from scoring import workflow
+from scoring.progress import load_programme
 from store import assessments, waterbodies
 
 from .auth import actor, client_ip, roles_required
@@ -58,10 +60,16 @@ def review_errors(
     elif workflow.REVIEW_ACTIONS[action] != computed and not override.strip():
         label = workflow.STATUS_LABELS[computed]
         errors["override_reason"] = f"计算结论为「{label}」，作出不同结论必须填写理由"
-    if decided_on is not None and decided_on > date.today():
+    programme = load_programme()
+    if decided_on is not None and decided_on > clock.today():
         errors["decided_on"] = "结论日期不能晚于今天"
+    elif decided_on is not None and decided_on < programme.start:
+        errors["decided_on"] = (
+            f"结论日期不能早于 {programme.start.isoformat()}"
+            f"（{programme.order}发布、幸福河湖建设开始之日）"
+        )
     elif computed is not None:
-        message = _title_date_error(assessment, action, decided_on or date.today())
+        message = _title_date_error(assessment, action, decided_on or clock.today())
         if message:
             errors["decided_on"] = message
     return errors
@@ -129,7 +137,7 @@ def decide(assessment_id: int):
             user=actor(),
             comment=comment.strip(),
             field_comments=field_comments,
-            decided_on=(decided_on or date.today()).isoformat(),
+            decided_on=(decided_on or clock.today()).isoformat(),
             override_reason=override.strip(),
             expected_version=int(form.version.data)
             if (form.version.data or "").isdigit()
