@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test browser-deps lint format bench clean
+.PHONY: run test browser-deps lint format bench charts-css clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ format: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+# The chart rules every pygal chart shares, as a static stylesheet (see views/charts.py).
+charts-css: $(VENV)/.installed
+	$(BIN)/python -c "from views import charts; print(charts.stylesheet(), end='')" > static/css/charts.css
 
 clean:
 	rm -rf $(VENV) .pytest_cache

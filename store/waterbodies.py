@@ -1,5 +1,6 @@
 """Districts and waterbodies. `district` arguments scope a query to one district (inspectors)."""
 
+import re
 import sqlite3
 
 from sqlite_utils import Database
@@ -46,8 +47,9 @@ def list_waterbodies(
         where.append("w.status = ?")
         params.append(status)
     if q:
-        where.append("w.name LIKE ?")
-        params.append(f"%{q}%")
+        # a search for "%" or "_" means those characters, not LIKE's wildcards
+        where.append("w.name LIKE ? ESCAPE '\\'")
+        params.append("%" + re.sub(r"([\\%_])", r"\\\1", q) + "%")
     sql = (
         "SELECT w.*, d.name AS district_name, "
         "(SELECT count(*) FROM assessments a WHERE a.waterbody_id = w.id "

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import IntegerConverter, Map, Rule
+from werkzeug.routing import IntegerConverter, Map, PathConverter, Rule
 
 import clock
 import scoring
@@ -30,7 +30,17 @@ from . import openapi
 from .auth import User, client_ip
 from .review import review_errors
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+class ApiBlueprint(Blueprint):
+    """No automatic OPTIONS answers (Flask's are an empty 200): the API has no CORS, so OPTIONS
+    is an unsupported method like TRACE, answered by `fallback` with a JSON 405 and Allow."""
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, **options):
+        options["provide_automatic_options"] = False
+        super().add_url_rule(rule, endpoint, view_func, **options)
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 
 
 class ApiId(IntegerConverter):
@@ -41,8 +51,16 @@ class ApiId(IntegerConverter):
     regex = r"\d{1,18}"
 
 
+class AnyPath(PathConverter):
+    """<any_path:…> for `fallback`: like <path:…>, but a newline (%0A) matches too, so that no
+    path under /api/v1 ends in the site's HTML 404."""
+
+    regex = r"[^/][\s\S]*?"
+
+
 # Registered before the routes below are added (deferred functions run in order).
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("api_id", ApiId))
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_path", AnyPath))
 
 # SQLite integers are 64-bit: a larger id cannot exist, and would overflow the driver (a 500).
 MAX_ID = 2**63 - 1
@@ -183,28 +201,52 @@ def json_body(*, optional: bool = False) -> dict:
         raise invalid({"body": "请求体不是有效的 JSON"})
     if not isinstance(body, dict):
         raise invalid({"body": "请求体须为 JSON 对象"})
-    bad = _non_finite_path(body)
+    bad = _unrepresentable(body)
     if bad is not None:
-        raise invalid({bad: "不能是 NaN 或 Infinity，须为有限的数字"})
+        raise invalid(dict([bad]))
     return body
 
 
-def _non_finite_path(value: Any) -> str | None:
-    """The path of the first NaN/Infinity in a parsed body (iterative: depth is unbounded)."""
+NON_FINITE = "不能是 NaN 或 Infinity，须为有限的数字"
+LONE_SURROGATE = "含有无效的 Unicode 字符（单独的 UTF-16 代理项，如 \\ud800），请检查文字编码"
+
+
+def _unrepresentable(value: Any) -> tuple[str, str] | None:
+    """(path, message) of the first value in a parsed body that could be neither stored nor
+    answered back: NaN/Infinity, or a lone UTF-16 surrogate ("\\ud800" is valid JSON text but
+    no UTF-8 can encode it). A bad key is reported at its object's path, so the path itself
+    is always printable. Iterative: the depth is unbounded."""
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         path, item = stack.pop()
         if isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
-            return path or "body"
+            return path or "body", NON_FINITE
+        if isinstance(item, str) and _has_surrogate(item):
+            return path or "body", LONE_SURROGATE
         if isinstance(item, dict):
+            if any(_has_surrogate(k) for k in item):
+                return path or "body", LONE_SURROGATE
             stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
         elif isinstance(item, list):
             stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
     return None
 
 
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only surrogates (U+D800–U+DFFF) fail to encode
+        return True
+    return False
+
+
 def positive_int(value: Any) -> int | None:
-    """A JSON integer ≥ 1 that fits SQLite, else None. Strings and booleans are refused."""
+    """A JSON integer ≥ 1 that fits SQLite, else None. Strings and booleans are refused.
+
+    JSON has one number type, and JSON Schema (the OpenAPI document's "integer") counts 2.0 as
+    the integer 2: an integral float is taken as that integer; 1.5 is refused."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         return None
     return value
@@ -243,13 +285,17 @@ def parse_date(value: Any, field: str) -> date:
     raise invalid({field: f"{field} 须为有效日期，格式 YYYY-MM-DD"})
 
 
+# An empty query parameter (?as_of=) is a value, and not one the document allows: refused like
+# any other invalid value, never taken for "not given".
+
+
 def as_of_arg() -> date:
     value = request.args.get("as_of")
-    return clock.today() if value in (None, "") else parse_date(value, "as_of")
+    return clock.today() if value is None else parse_date(value, "as_of")
 
 
 def kind_arg(errors: dict) -> str | None:
-    kind = request.args.get("kind") or None
+    kind = request.args.get("kind")
     if kind is not None and kind not in waterbodies.KINDS:
         errors["kind"] = "kind 须为 river（河流）或 reservoir（水库）"
     return kind
@@ -417,7 +463,7 @@ def waterbody_list():
         if district is None:
             errors["district"] = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
     kind = kind_arg(errors)
-    status = request.args.get("status") or None
+    status = request.args.get("status")
     if status is not None and status not in waterbodies.STATUSES:
         errors["status"] = f"status 须为 {'、'.join(waterbodies.STATUSES)} 之一"
     if errors:
@@ -723,7 +769,7 @@ def leaderboard_districts():
 def leaderboard_waterbodies():
     errors: dict[str, str] = {}
     kind = kind_arg(errors)
-    year = request.args.get("year") or None
+    year = request.args.get("year")
     if year is not None:
         if not (year.isascii() and year.isdigit() and len(year) == 4):
             errors["year"] = "year 须为四位年份，如 2025"
@@ -757,11 +803,11 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
-_ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 @bp.route("/", defaults={"rest": ""}, methods=_ANY_METHOD)
-@bp.route("/<path:rest>", methods=_ANY_METHOD)
+@bp.route("/<any_path:rest>", methods=_ANY_METHOD)
 def fallback(rest: str):
     """Unknown routes under /api/v1 answer JSON, not the site's HTML error pages.
 

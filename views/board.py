@@ -499,7 +499,7 @@ def xlsx_bytes(
 def _download(fmt: str, name: str, title: str, columns, rows, notes) -> Response:
     stamp = clock.beijing(clock.utc_now(), "%Y%m%d-%H%M")
     if fmt == "csv":
-        body, mimetype = csv_bytes(columns, rows), "text/csv; charset=utf-8"
+        body, mimetype = csv_bytes(columns, rows), "text/csv"  # Flask adds "; charset=utf-8"
     else:
         body, mimetype = xlsx_bytes(title, columns, list(rows), notes), XLSX_MIMETYPE
     response = Response(body, mimetype=mimetype)

@@ -1,19 +1,29 @@
-"""Charts as self-contained inline SVG, drawn with pygal.
+"""Charts as inline SVG, drawn with pygal.
 
 Government intranets often have no internet, and charts are printed for meetings, so every
-chart here is one SVG string that needs nothing else: no JavaScript (pygal's default tooltip
-script lives on kozea.github.io; ``js=[]`` drops it and a filter removes pygal's inline config
-script), its CSS inlined by pygal, and the numbers that matter printed on the chart rather than
-shown on hover. pygal builds the SVG with ElementTree, so every text it writes — titles, labels,
-waterbody names — is escaped; that is what makes returning the result as ``Markup`` safe.
+chart here is one SVG string that needs nothing from outside: no JavaScript (pygal's default
+tooltip script lives on kozea.github.io; ``js=[]`` drops it and a filter removes pygal's inline
+config script), and the numbers that matter printed on the chart rather than shown on hover.
+pygal builds the SVG with ElementTree, so every text it writes — titles, labels, waterbody
+names — is escaped; that is what makes returning the result as ``Markup`` safe.
+
+No inline CSS either: the Content-Security-Policy (views/headers.py) has ``style-src 'self'``,
+which blocks a <style> element inside inline SVG. pygal writes one per chart; the filter splits
+it. The rules every chart shares (fonts, axes, guides, text colours) live in
+static/css/charts.css, generated from pygal by ``make charts-css`` (tests check it is current);
+the few rules that differ between charts (series colours, line widths and dashes, fill
+opacity) become SVG presentation attributes on the elements they styled, which CSP allows.
+Inline SVG rather than <img src=…> keeps the text selectable, searchable and sharp in print.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pygal
@@ -74,11 +84,17 @@ COMMON: dict[str, Any] = {
 def _render(chart, label: str) -> Markup:
     def self_contained(root):
         """Drop <script> (pygal's inline config), comments (links to pygal.org) and the <desc>
-        tooltip data only pygal's script reads (a third of the progress page's bytes)."""
+        tooltip data only pygal's script reads (a third of the progress page's bytes); turn the
+        <style> into presentation attributes plus static/css/charts.css; drop the tooltip, which
+        only pygal's script shows (its style="opacity: 0" is inline CSS too)."""
         for parent in list(root.iter()):
             for child in list(parent):
                 tag = str(child.tag).rsplit("}", 1)[-1] if child.tag is not etree.Comment else ""
-                if child.tag is etree.Comment or tag == "script" or tag == "desc":
+                if child.tag is etree.Comment or tag in ("script", "desc", "style"):
+                    if tag == "style":
+                        _apply_chart_rules(root, child.text or "")
+                    parent.remove(child)
+                elif "tooltip" in _classes(child):
                     parent.remove(child)
         root.set("role", "img")
         root.set("aria-label", label)  # ElementTree escapes attribute values too
@@ -87,6 +103,90 @@ def _render(chart, label: str) -> Markup:
     chart.add_xml_filter(self_contained)
     # Safe: pygal generated every byte and escaped every text it was given (tests check it).
     return Markup(chart.render(is_unicode=True))
+
+
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "charts.css"
+# pygal's per-chart rules, with the chart's id written as .pygal-chart; the number is a series'.
+_SERIES_COLOUR = re.compile(r"\.pygal-chart \.color-(\d+),\.pygal-chart \.color-\1 a:visited")
+_VALUE_COLOUR = re.compile(r"\.pygal-chart \.text-overlay \.color-(\d+) text")
+_SERIES_LINE = re.compile(r"\.pygal-chart \.series\.serie-(\d+)")
+_REACTIVE = ".pygal-chart .reactive"
+# hovered elements: only pygal's script marks them active, and it is never loaded
+_HOVER = ".pygal-chart .reactive.active,.pygal-chart .active .reactive"
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _classes(element) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def _split_css(css: str, chart_id: str) -> tuple[list[str], list[tuple[str, str, dict]]]:
+    """pygal's stylesheet for one chart → (rules every chart shares, as in charts.css;
+    per-chart rules as (kind, series number, {property: value}))."""
+    shared, own = [], []
+    for selector, body in _RULE.findall(css.replace("\n", "")):
+        selector = selector.strip().replace(f"#{chart_id}", ".pygal-chart")
+        declarations = dict(
+            (name.strip(), value.strip())
+            for name, _, value in (d.partition(":") for d in body.split(";"))
+            if name.strip()
+        )
+        if _VALUE_COLOUR.fullmatch(selector):
+            # pygal prints values black on a dark series colour (white on a light one); the
+            # palette is all dark, so this is one shared rule. Kept in CSS since an attribute
+            # would lose to ".series text" where this rule wins.
+            selector = ".pygal-chart .text-overlay .series text"
+        for kind, pattern in (("colour", _SERIES_COLOUR), ("line", _SERIES_LINE)):
+            if match := pattern.fullmatch(selector):
+                own.append((kind, match.group(1), declarations))
+                break
+        else:
+            if selector == _REACTIVE:
+                own.append(("reactive", "", declarations))
+            elif selector != _HOVER:
+                rule = f"{selector}{{{body.strip()}}}"
+                if rule not in shared:
+                    shared.append(rule)
+    return shared, own
+
+
+def _apply_chart_rules(root, css: str) -> None:
+    """Give each element the chart's own rules as presentation attributes: the same cascade
+    (an attribute on the element a rule matched), without inline CSS."""
+    shared, own = _split_css(css, root.get("id", ""))
+    missing = [rule for rule in shared if rule not in _stylesheet_rules()]
+    if missing:  # pygal or _style() changed: charts.css must follow, or charts lose styling
+        raise RuntimeError(f"static/css/charts.css is out of date (make charts-css): {missing}")
+    for kind, serie, declarations in own:
+        for element in root.iter():
+            classes = _classes(element)
+            if (
+                (kind == "colour" and f"color-{serie}" in classes)
+                or (kind == "line" and "series" in classes and f"serie-{serie}" in classes)
+                or (kind == "reactive" and "reactive" in classes)
+            ):
+                for name, value in declarations.items():
+                    element.set(name, value)
+
+
+def stylesheet() -> str:
+    """The rules every chart shares, as static/css/charts.css holds them (`make charts-css`)."""
+    reference = pygal.Bar(**COMMON, style=_style())
+    reference.add("", [1])
+    root = reference.render_tree()
+    style = next(e for e in root.iter() if str(e.tag).endswith("style"))
+    shared, _ = _split_css(style.text or "", root.get("id"))
+    header = (
+        "/* Generated by `make charts-css` from pygal's stylesheet and _style() in\n"
+        "   views/charts.py: the rules every chart shares. Do not edit. The per-chart colours and\n"
+        "   line styles are presentation attributes on the SVG elements (views/charts.py). */\n"
+    )
+    return header + "\n".join(shared) + "\n"
+
+
+@lru_cache(maxsize=1)
+def _stylesheet_rules() -> frozenset[str]:
+    return frozenset(STYLESHEET.read_text(encoding="utf-8").splitlines())
 
 
 def _steps(series: Sequence[tuple[datetime.date, int]]) -> list[tuple[datetime.date, int]]:

@@ -621,8 +621,8 @@ def _paths() -> dict:
                     {
                         "name": "year",
                         "in": "query",
-                        "description": "only decisions of this year",
-                        "schema": {"type": "integer"},
+                        "description": "only decisions of this year (four digits)",
+                        "schema": {"type": "integer", "minimum": 1000, "maximum": 9999},
                     },
                 ],
                 "responses": {"200": ok("Standings", ref("WaterbodyLeaderboard"))} | errors(422),
@@ -654,7 +654,10 @@ def document() -> dict:
                 "(`flask --app app create-token NAME`); the same permissions as the pages. "
                 "Scores are strings with 2 decimals; rates and projections are numbers rounded "
                 'to 2 decimals. Every error is JSON: {"error": message}, and 422 adds '
-                '{"errors": {field: message}} in Chinese.',
+                '{"errors": {field: message}} in Chinese. An integer field (ids, version) takes '
+                "any JSON number with no fraction (2 and 2.0 alike, as JSON Schema counts them); "
+                "an empty query parameter (as_of=) is a value like any other, refused when "
+                "invalid, never taken for an absent one.",
             },
             "servers": [{"url": "/api/v1"}],
             "security": [{"bearerAuth": []}],
