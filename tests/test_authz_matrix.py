@@ -1,4 +1,4 @@
-"""The authorization matrix: every page and action of auth, inspect, review and admin × every role.
+"""The authorization matrix: every page and action of auth, inspect, review, admin, pwa × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -109,6 +109,10 @@ MATRIX: list[Route] = [
     row("POST", "/login", 200, *same(200),
         data={"username": "nobody", "password": "wrong-password"}, writes=False),
     row("POST", "/logout", LOGIN, *same(To("/login")), writes=False),
+    # pwa: public, nothing user-specific (the worker must load and update even when signed out) --
+    row("GET", "/sw.js", 200, *same(200)),
+    row("GET", "/manifest.webmanifest", 200, *same(200)),
+    row("GET", "/offline", 200, *same(200)),
     # inspect: waterbodies -------------------------------------------------------------------------
     row("GET", "/", LOGIN, *same(To("/waterbodies"))),
     row("GET", "/waterbodies", LOGIN, *same(200)),
@@ -228,7 +232,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
     rules = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin")
+        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin", "pwa")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -426,7 +430,12 @@ def test_authorization_matrix(template, tmp_path, route, role):
     else:
         assert response.status_code == expected
     if response.status_code == 200 and route.method == "GET" and "/attachments/" not in url:
-        assert "<html" in response.get_data(as_text=True)  # a real page, not an empty 200
+        # a real page (or the worker script, the manifest), not an empty 200
+        body = response.get_data(as_text=True)
+        if response.mimetype == "text/html":
+            assert "<html" in body
+        else:
+            assert response.mimetype in ("text/javascript", "application/manifest+json") and body
 
     if route.writes:
         changed = fingerprint(app) != before

@@ -1,0 +1,235 @@
+"""The form at the riverside with no signal (issue 10 §1): the service worker, drafts kept on the
+device, the outbox and its badge, sign-out on a shared phone, and a deployment while offline.
+
+Offline is Playwright's context.set_offline(True), which in this Chromium also cuts the service
+worker's own fetches (checked below: a page that was never opened shows the offline page). Each
+test waits for conditions the page exposes (the worker controlling the page, the draft in
+IndexedDB, the badge), never for a fixed time.
+"""
+
+import hashlib
+import re
+import shutil
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from store import audit
+
+from .helpers import login, shot
+
+PAGES_CACHE = "happy-rivers-pages"
+
+
+def ready(page) -> None:
+    """The offline client has started and the service worker controls the page."""
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def wait_cached(page, url: str) -> None:
+    page.wait_for_function(
+        "([name, url]) => caches.open(name).then(c => c.match(new URL(url, location.href).href))"
+        ".then(Boolean)",
+        arg=[PAGES_CACHE, url],
+    )
+
+
+def open_form_online(page, live_app, assessment_id: int) -> str:
+    url = f"/assessments/{assessment_id}/edit"
+    page.goto(url)
+    ready(page)
+    wait_cached(page, url)
+    return url
+
+
+def wait_draft(page, url: str, field: str, value: str) -> None:
+    """The value typed is in IndexedDB (what a crash or a closed tab would otherwise lose)."""
+    page.wait_for_function(
+        """([url, field, value]) => HappyRiversStore.getCurrentUser()
+             .then(user => HappyRiversStore.getDraft(user, url))
+             .then(d => !!d && (d.fields[field] || []).includes(value))""",
+        arg=[url, field, value],
+    )
+
+
+def accept_leaving(page) -> None:
+    """form.js asks before leaving a changed form; the inspector says yes (the draft is kept)."""
+    page.on("dialog", lambda dialog: dialog.accept())
+
+
+def saved_audit_rows(live_app, assessment_id: int) -> list[dict]:
+    with live_app.db() as db:
+        rows = audit.history(db, "assessment", assessment_id)
+    return [r for r in rows if r["action"] == "assessment_saved"]
+
+
+def test_typed_offline_survives_an_offline_reload(new_page, live_app):
+    river = live_app.new_waterbody("离线草稿河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    url = open_form_online(page, live_app, aid)
+
+    page.context.set_offline(True)
+    page.get_by_label("防洪达标率").fill("96.5")
+    page.locator("#ind-A3").get_by_label("溶解氧", exact=True).fill("6.8")
+    page.get_by_label("评分说明").first.fill("古桥保存完好")
+    wait_draft(page, url, "A14_note", "古桥保存完好")
+
+    accept_leaving(page)
+    started = time.perf_counter()
+    response = page.reload()
+    ready(page)
+    elapsed = time.perf_counter() - started
+    assert response.from_service_worker, "the reload was not answered by the service worker"
+    expect(page.get_by_label("防洪达标率")).to_have_value("96.5")
+    expect(page.locator("#ind-A3").get_by_label("溶解氧", exact=True)).to_have_value("6.8")
+    expect(page.get_by_label("评分说明").first).to_have_value("古桥保存完好")
+    expect(page.locator("#offline-status")).to_contain_text("已恢复本机未同步的内容")
+    expect(page.locator("#offline-status")).to_contain_text("当前离线")
+    print(f"\noffline reload of a cached form to restored draft: {elapsed * 1000:.0f} ms")
+    shot(page, "offline-01-restored-after-reload", full_page=False)
+
+    # and the next time it opens online, the draft is still put back (nothing was saved)
+    page.context.set_offline(False)
+    page.reload()
+    ready(page)
+    expect(page.get_by_label("防洪达标率")).to_have_value("96.5")
+
+
+def test_a_page_never_opened_shows_the_offline_page(new_page, live_app):
+    page = new_page(phone=True)
+    login(page, "yubei")
+    ready(page)
+    page.context.set_offline(True)
+    response = page.goto("/waterbodies?kind=reservoir&q=never-opened")
+    assert response.from_service_worker
+    expect(page.get_by_role("heading", name="当前离线")).to_be_visible()
+    shot(page, "offline-02-never-opened", full_page=False)
+
+
+def test_save_offline_is_synced_once_when_back_online(new_page, live_app):
+    river = live_app.new_waterbody("离线保存河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    before = live_app.assessment(aid)
+    page = new_page(phone=True)
+    login(page, "yubei")
+    open_form_online(page, live_app, aid)
+
+    page.context.set_offline(True)
+    page.get_by_label("防洪达标率").fill("97")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#offline-status")).to_contain_text("已离线保存，联网后自动同步")
+    expect(page.locator("#outbox-badge")).to_be_visible()
+    expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")
+    shot(page, "offline-03-saved-to-outbox", full_page=False)
+    assert live_app.assessment(aid)["version"] == before["version"]
+
+    page.context.set_offline(False)  # the online event sends the outbox
+    expect(page.locator("#outbox-badge")).to_be_hidden()
+    expect(page.locator("#offline-status")).to_contain_text("已同步 1 项")
+    shot(page, "offline-04-synced", full_page=False)
+    after = live_app.assessment(aid)
+    assert after["version"] == before["version"] + 1
+    assert after["answers"]["A1"] == 97
+    assert len(saved_audit_rows(live_app, aid)) == 1
+    # the page now holds the new version: a second save goes through without a conflict
+    expect(page.locator('input[name="version"]')).to_have_value(str(after["version"]))
+    page.get_by_label("防洪达标率").fill("98")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".flash-success")).to_contain_text("草稿已保存")
+    assert live_app.assessment(aid)["version"] == before["version"] + 2
+
+
+def test_sign_out_with_unsynced_work_asks_then_clears_the_device(new_page, live_app):
+    river = live_app.new_waterbody("共用手机河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    url = open_form_online(page, live_app, aid)
+    page.context.set_offline(True)
+    page.get_by_label("防洪达标率").fill("91")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")
+    # the connection is back but this one save cannot get through yet (the server is unreachable)
+    page.context.route(re.compile(r".*/assessments/\d+/edit$"), lambda route: route.abort())
+    page.context.set_offline(False)
+
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="退出").click(no_wait_after=True)
+    assert "1 项未同步" in asked.value.message
+    asked.value.dismiss()
+    expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")  # kept: the user said no
+    assert page.url.endswith(url)
+
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="退出").click(no_wait_after=True)
+    asked.value.accept()
+    page.wait_for_url("**/login")
+    # the sign-in page has no offline client: read IndexedDB with the plain API
+    left = page.evaluate(
+        """name => Promise.all([
+             new Promise(resolve => {
+               const open = indexedDB.open('happy-rivers');
+               open.onsuccess = () => {
+                 const tx = open.result.transaction(['outbox', 'drafts']);
+                 const counts = ['outbox', 'drafts'].map(name => tx.objectStore(name).count());
+                 tx.oncomplete = () => resolve(counts.map(c => c.result));
+               };
+             }),
+             caches.has(name)])""",
+        PAGES_CACHE,
+    )
+    assert left == [[0, 0], False]
+    assert live_app.assessment(aid)["answers"].get("A1") is None  # nothing was sent
+
+
+@pytest.fixture
+def deployable_static(live_app, tmp_path):
+    """The live app serving a copy of static/ that the test may change (a new deployment)."""
+    app = live_app.app
+    original = app.static_folder
+    copy = tmp_path / "static"
+    shutil.copytree(original, copy)
+    app.static_folder = str(copy)
+    yield copy
+    app.static_folder = original
+
+
+def test_a_new_deployment_while_offline_still_opens_the_cached_form(
+    new_page, live_app, deployable_static
+):
+    river = live_app.new_waterbody("更新后离线河")
+    aid = live_app.draft_assessment(river, {"gates": {}, "A1": 93})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    url = open_form_online(page, live_app, aid)
+    first = page.evaluate("navigator.serviceWorker.controller.scriptURL")
+
+    # deploy: a changed stylesheet changes its precache revision and so the worker script
+    css = deployable_static / "css" / "app.css"
+    css.write_text(css.read_text() + "\n/* release 2 */\n")
+    page.evaluate(
+        """() => new Promise(resolve => {
+             navigator.serviceWorker.addEventListener('controllerchange', resolve);
+             navigator.serviceWorker.getRegistration().then(r => r.update());
+           })"""
+    )
+    revision = hashlib.sha256(css.read_bytes()).hexdigest()[:16]
+    page.wait_for_function(
+        """rev => caches.keys().then(keys => Promise.all(keys.map(k => caches.open(k)
+             .then(c => c.keys())))).then(lists => lists.flat().map(r => r.url)
+             .some(u => u.includes('app.css') && u.includes('__WB_REVISION__=' + rev)))""",
+        arg=revision,
+    )
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == first
+
+    page.context.set_offline(True)
+    response = page.goto(url)
+    assert response.from_service_worker
+    ready(page)
+    expect(page.get_by_label("防洪达标率")).to_have_value(re.compile(r"^93(\.0+)?$"))
+    css_text = page.evaluate("fetch('/static/css/app.css').then(r => r.text())")
+    assert "release 2" in css_text  # the new shell, served offline from the new precache
