@@ -14,9 +14,11 @@ from typing import Any
 
 from .rubric import Indicator, Option
 from .water import (
+    FLOOR_PARAMETERS,
     LABELS,
     LIMITS,
     PARAMETER_NAMES,
+    PH_MAX,
     PH_RANGE,
     WORST,
     WaterQuality,
@@ -25,6 +27,9 @@ from .water import (
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+# what an indicator's file may leave out
+DEFAULT_STEP = Decimal("0.5")  # judged points
+DEFAULT_MIN_SAMPLE = 100  # survey sample size
 
 
 class FieldErrors(Exception):
@@ -105,7 +110,9 @@ def linear_points(max_points: Decimal, x: Decimal, full: Decimal, zero: Decimal)
     max × fraction would round the fraction first: 3 × (2.075/15) gives 0.41499…9, not 0.415,
     and the half-up rounding to cents then loses a cent.
     """
-    return min(max(max_points * (x - zero) / (full - zero), ZERO), max_points)
+    # ZERO first: max() keeps its first argument among equals, and at the zero end-point of a
+    # lower-is-better curve the product is −0, which would print as "-0.00"
+    return min(max(ZERO, max_points * (x - zero) / (full - zero)), max_points)
 
 
 def _curve_text(ind: Indicator, full: Decimal, zero: Decimal, unit: str) -> str:
@@ -173,7 +180,7 @@ def judged(ind: Indicator, value: Any) -> Scored:
     points = None
     try:
         points = number(value.get("points"), f"{ind.code}.points", f"「{ind.name}」的评分")
-        step = ind.params.get("step", Decimal("0.5"))
+        step = ind.params.get("step", DEFAULT_STEP)
         if not (ZERO <= points <= ind.max) or points % step != 0:
             errors[f"{ind.code}.points"] = (
                 f"「{ind.name}」的评分须在 0 到 {fmt(ind.max)} 之间，且为 {fmt(step)} 的整数倍"
@@ -188,7 +195,10 @@ def judged(ind: Indicator, value: Any) -> Scored:
         errors[f"{ind.code}.{key}"] = f"「{ind.name}」没有字段 {key}"
     if errors:
         raise FieldErrors(errors)
-    return Scored(points, f"专家评分 {fmt(points)} 分（满分 {fmt(ind.max)}）：{note.strip()}")
+    # copy_abs: a JSON -0.0 is 0 points, not "-0.00"
+    return Scored(
+        points.copy_abs(), f"专家评分 {fmt(points)} 分（满分 {fmt(ind.max)}）：{note.strip()}"
+    )
 
 
 def choice(ind: Indicator, value: Any) -> Scored:
@@ -222,7 +232,7 @@ def water_class(ind: Indicator, value: Any) -> Scored:
             continue
         try:
             x = number(value[key], path, label)
-            high = Decimal(14) if key == "ph" else None
+            high = PH_MAX if key == "ph" else None
             measurements[key] = in_range(x, path, label, ZERO, high, "" if key == "ph" else "mg/L")
         except FieldErrors as e:
             errors.update(e.errors)
@@ -295,7 +305,7 @@ def survey(ind: Indicator, value: Any) -> Scored:
         )
     except FieldErrors as e:
         errors.update(e.errors)
-    min_sample = int(ind.params.get("min_sample", 100))
+    min_sample = int(ind.params.get("min_sample", DEFAULT_MIN_SAMPLE))
     try:
         n = whole_number(value.get("sample_size"), f"{ind.code}.sample_size", "样本量")
         if n < min_sample:
@@ -386,7 +396,7 @@ def _compile_linear(ind: Indicator):
         x = num(value)
         if x is None or (low is not None and x < low) or (high is not None and x > high):
             return None
-        points = min(max(top * (x - zero) / span, ZERO), top)  # = linear_points()
+        points = min(max(ZERO, top * (x - zero) / span), top)  # = linear_points()
         return points.quantize(_CENT, rounding=ROUND_HALF_UP), _with_unit, (x, "", tail), None
 
     return fast
@@ -451,7 +461,7 @@ def _judged_text(x: Decimal, max_text: str, note: str) -> str:
 
 
 def _compile_judged(ind: Indicator):
-    step = ind.params.get("step", Decimal("0.5"))
+    step = ind.params.get("step", DEFAULT_STEP)
     top = ind.max
     max_text = fmt(top)
     num = _fast_number
@@ -466,7 +476,8 @@ def _compile_judged(ind: Indicator):
         x = num(value.get("points"))
         if not note or x is None or not (ZERO <= x <= top) or x % step != 0:
             return None
-        return x.quantize(_CENT, rounding=ROUND_HALF_UP), _judged_text, (x, max_text, note), None
+        points = x.copy_abs().quantize(_CENT, rounding=ROUND_HALF_UP)  # as judged(): no −0
+        return points, _judged_text, (x, max_text, note), None
 
     return fast
 
@@ -501,7 +512,7 @@ def _compile_water_class(ind: Indicator):
     required = tuple(LIMITS[waterbody])
     allowed = set(required) | {"ph", "tn"}
     optional = tuple(sorted(allowed - set(required)))
-    limits = tuple((key, LIMITS[waterbody][key], key == "do") for key in required)
+    limits = tuple((key, LIMITS[waterbody][key], key in FLOOR_PARAMETERS) for key in required)
     fractions = ind.params.get("class_fractions") or DEFAULT_CLASS_FRACTIONS
     max_text = fmt(ind.max)
     by_class: dict[int, tuple[Decimal, str]] = {}
@@ -510,7 +521,6 @@ def _compile_water_class(ind: Indicator):
             fraction = Decimal(str(fractions[number_ - 1]))
             by_class[number_] = (_round2(ind.max * fraction), fmt(fraction))
     ph_low, ph_high = PH_RANGE
-    fourteen = Decimal(14)
     num = _fast_number
 
     def fast(value):
@@ -538,7 +548,7 @@ def _compile_water_class(ind: Indicator):
             if x is None or x < ZERO:
                 return None
             if key == "ph":
-                if x > fourteen:
+                if x > PH_MAX:
                     return None
                 ph_worst = not (ph_low <= x <= ph_high)
         if ph_worst:
@@ -575,7 +585,7 @@ def _compile_income_gap(ind: Indicator):
         if _outside(riverside, low, high) or _outside(district, low, high):
             return None
         gap = riverside - district
-        points = min(max(top * (gap - zero) / span, ZERO), top)  # = linear_points()
+        points = min(max(ZERO, top * (gap - zero) / span), top)  # = linear_points()
         return _round2(points), _gap_text, (riverside, district, gap, curve), None
 
     return fast
@@ -590,7 +600,7 @@ def _compile_survey(ind: Indicator):
     full, zero = ind.param("full"), ind.param("zero")
     span = full - zero
     top = ind.max
-    min_sample = int(ind.params.get("min_sample", 100))
+    min_sample = int(ind.params.get("min_sample", DEFAULT_MIN_SAMPLE))
     curve = _curve_text(ind, full, zero, "%")
     num = _fast_number
 
@@ -603,7 +613,7 @@ def _compile_survey(ind: Indicator):
             return None
         if type(n) is not int or n < min_sample or n < 0 or n.bit_length() > 1024:
             return None
-        points = min(max(top * (rate - zero) / span, ZERO), top)  # = linear_points()
+        points = min(max(ZERO, top * (rate - zero) / span), top)  # = linear_points()
         return _round2(points), _survey_text, (rate, n, curve), None
 
     return fast

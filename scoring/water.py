@@ -39,6 +39,9 @@ LIMITS = {
     },
 }
 PH_RANGE = (_D(6), _D(9))
+PH_MAX = _D(14)  # a pH above 14 is a typing mistake, not a measurement
+# parameters whose limits are floors (value ≥ limit); every other limit is a ceiling
+FLOOR_PARAMETERS = frozenset({"do"})
 
 
 def required_parameters(waterbody: str) -> tuple[str, ...]:
@@ -68,7 +71,7 @@ def parameter_class(parameter: str, value: Decimal, waterbody: str) -> int:
         return 1 if low <= value <= high else WORST
     limits = LIMITS[waterbody][parameter]
     for number, limit in enumerate(limits, start=1):
-        meets = value >= limit if parameter == "do" else value <= limit
+        meets = value >= limit if parameter in FLOOR_PARAMETERS else value <= limit
         if meets:
             return number
     return WORST

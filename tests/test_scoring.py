@@ -989,6 +989,26 @@ def test_everything_at_zero():
     assert all(p.points == D("0.00") for p in result.indicators.values())
 
 
+
+@pytest.mark.parametrize(
+    "rubric_id, code, value",
+    [
+        ("cq-reservoir", "B5", 70),  # lower is better: 0 × 5 / (50 − 70) is −0
+        ("cq-reservoir", "B8", 5000),
+        ("cq-river", "A14", {"points": -0.0, "note": NOTE}),  # a JSON -0.0
+    ],
+)
+def test_zero_points_are_never_shown_as_minus_zero(rubric_id, code, value):
+    """The form and the result page print points as str(Decimal): "-0.00" looks like a
+    deduction that never happened."""
+    rubric = scoring.load_rubric(rubric_id)
+    preview = scoring.preview(rubric, {code: value}).to_dict()
+    assert preview["indicators"][code]["points"] == "0.00"
+    full = (full_river_answers if rubric_id == "cq-river" else full_reservoir_answers)()
+    result = scoring.score(rubric, full | {code: value}).to_dict()
+    assert result["indicators"][code]["points"] == "0.00"
+
+
 # ------------------------------------------------------------------------------------- gates
 
 
