@@ -225,13 +225,27 @@ class Result:
 class Preview:
     """What a half-filled form already tells: the indicators that can be scored, and errors.
 
-    Used for running subtotals while an inspector types; never for a decision.
+    Used for running subtotals while an inspector types. `decision` is only a projection: the
+    decision these answers would get as they stand (a missing indicator counts 0), with the
+    gates that already hold; the decision itself is score()'s, on complete answers.
     """
 
     indicators: dict[str, IndicatorResult]
     errors: dict[str, str]
     missing: list[str]
     subtotals: dict[str, Decimal]
+    gates: list[str] = field(default_factory=list)
+    decision: str = "rejected"
+    grade: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return round2(sum(self.subtotals.values(), Decimal(0)))
+
+    @property
+    def complete(self) -> bool:
+        """Every indicator answered and nothing invalid: the projection is the decision."""
+        return not self.missing and not self.errors
 
     def to_dict(self) -> dict:
         return {
@@ -243,7 +257,12 @@ class Preview:
             "errors": self.errors,
             "missing": self.missing,
             "subtotals": {c: str(v) for c, v in self.subtotals.items()},
-            "total": str(round2(sum(self.subtotals.values(), Decimal(0)))),
+            "total": str(self.total),
+            "gates": list(self.gates),
+            "decision": self.decision,
+            "decision_label": DECISION_LABELS[self.decision],
+            "grade": self.grade,
+            "complete": self.complete,
         }
 
 
@@ -354,8 +373,10 @@ def _computed_gates(
                 label = rubric.indicators[code].option(option).label
                 held[gate.code] = f"{rubric.indicators[code].name}为「{label}」"
         if gate.when_worst_class:
-            wq = results[gate.when_worst_class].water_quality
-            if wq.number == WORST:
+            # absent from results while a preview's water answers are missing or invalid
+            scored = results.get(gate.when_worst_class)
+            wq = scored.water_quality if scored else None
+            if wq is not None and wq.number == WORST:
                 held[gate.code] = f"水质为劣Ⅴ类（限制因子：{'、'.join(wq.limiting)}）"
     return held
 
@@ -403,15 +424,51 @@ def preview(rubric: Rubric, answers: Any, panel: Any = None) -> Preview:
     results, errors, missing = _evaluate(rubric, answers)
     if panel is not None:
         _apply_panel(rubric, panel, results, errors, missing)
+    ticked: dict[str, str] = {}
     if isinstance(answers, dict):
-        errors.update(_manual_gates(rubric, answers.get("gates"))[1])
+        ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
+        errors.update(gate_errors)
     subtotals = {
         d.code: round2(
             sum((results[i.code].points for i in d.indicators if i.code in results), Decimal(0))
         )
         for d in rubric.dimensions
     }
-    return Preview(results, errors, missing, subtotals)
+    computed = _computed_gates(rubric, answers, results) if isinstance(answers, dict) else {}
+    gate_details = _gate_details(rubric, ticked, computed)
+    total = round2(sum(subtotals.values(), Decimal(0)))
+    dimensions = {
+        code: DimensionResult(code, name, subtotals[code], dim_max, floor, subtotals[code] >= floor)
+        for code, name, dim_max, floor, _codes in _plan(rubric).dimensions
+    }
+    decision, _reasons = _decide(rubric, total, dimensions, gate_details)
+    return Preview(
+        results,
+        errors,
+        missing,
+        subtotals,
+        gates=sorted(g.code for g in gate_details),
+        decision=decision,
+        grade=grade_for(rubric, total),
+    )
+
+
+def _gate_details(
+    rubric: Rubric, ticked: dict[str, str], computed: dict[str, str]
+) -> list[GateResult]:
+    """The gates that hold, in rubric order; a ticked gate's own note wins over the computed."""
+    if not ticked and not computed:
+        return []
+    return [
+        GateResult(
+            g.code,
+            g.name,
+            "manual" if g.code in ticked else "computed",
+            ticked.get(g.code) or computed[g.code],
+        )
+        for g in rubric.gates
+        if g.code in ticked or g.code in computed
+    ]
 
 
 def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
@@ -443,21 +500,7 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
         )
         total += dim_score
 
-    computed = _computed_gates(rubric, answers, results)
-    gate_details = (
-        [
-            GateResult(
-                g.code,
-                g.name,
-                "manual" if g.code in ticked else "computed",
-                ticked.get(g.code) or computed[g.code],
-            )
-            for g in rubric.gates
-            if g.code in ticked or g.code in computed
-        ]
-        if ticked or computed
-        else []
-    )
+    gate_details = _gate_details(rubric, ticked, _computed_gates(rubric, answers, results))
     decision, reasons = _decide(rubric, total, dimensions, gate_details)
     return Result(
         rubric_id=rubric.id,

@@ -215,6 +215,10 @@ MATRIX: list[Route] = [
     row("GET", "/admin/audit?action=login&since=2020-01-01&until=2099-12-31", LOGIN,
         403, 403, 403, 200),
     row("GET", "/admin/audit?since=not-a-date&entity_id=7", LOGIN, 403, 403, 403, 200),
+    # rubric data for the device: public (the service worker may precache it before sign-in)
+    row("GET", "/rubrics/cq-river/2025.1.json", 200, *same(200)),
+    row("GET", "/rubrics/cq-reservoir/2025.1.json", 200, *same(200)),
+    row("GET", "/rubrics/cq-river/1999.1.json", 404, *same(404)),
 ]
 # fmt: on
 
@@ -227,12 +231,12 @@ def case_id(case) -> str:
 
 
 def test_matrix_covers_every_route_of_the_four_blueprints(template):
-    """A new route in auth/inspect/review/admin without a row here fails this test."""
+    """A new route in auth/inspect/review/admin/rubrics without a row here fails this test."""
     app = template.app
     rules = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin", "pwa")
+        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin", "pwa", "rubrics")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -435,7 +439,8 @@ def test_authorization_matrix(template, tmp_path, route, role):
         if response.mimetype == "text/html":
             assert "<html" in body
         else:
-            assert response.mimetype in ("text/javascript", "application/manifest+json") and body
+            data = ("text/javascript", "application/manifest+json", "application/json")
+            assert response.mimetype in data and body
 
     if route.writes:
         changed = fingerprint(app) != before

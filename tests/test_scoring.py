@@ -989,7 +989,6 @@ def test_everything_at_zero():
     assert all(p.points == D("0.00") for p in result.indicators.values())
 
 
-
 @pytest.mark.parametrize(
     "rubric_id, code, value",
     [
@@ -1281,3 +1280,40 @@ def test_load_rubric_latest_version_is_cached():
     assert scoring.load_rubric("cq-river") is scoring.load_rubric("cq-river", "2025.1")
     with pytest.raises(scoring.RubricError):
         scoring.load_rubric("cq-lake")
+
+
+# ------------------------------------------------------------------- preview: the projection
+
+
+def test_preview_projects_the_decision_of_complete_answers():
+    """On complete answers the preview's projection is score()'s decision, grade and gates."""
+    at_85 = {
+        "A20": {"rate": 80, "sample_size": 400},
+        "A1": 81.25,
+        "A14": {"points": 2, "note": NOTE},
+    }
+    for changes in ({}, at_85, {"A12": "non_compliant"}):
+        answers = full_river_answers() | changes
+        preview = scoring.preview(RIVER, answers)
+        result = scoring.score(RIVER, answers)
+        assert preview.complete
+        assert (preview.total, preview.decision, preview.grade, preview.gates) == (
+            result.total,
+            result.decision,
+            result.grade,
+            result.gates,
+        )
+
+
+def test_preview_shows_gates_that_already_hold_on_a_partial_draft():
+    answers = {"A3": CLASS3_RIVER | {"tp": 1}, "gates": {"G2": "督察交办"}}
+    body = scoring.preview(RIVER, answers).to_dict()
+    assert body["gates"] == ["G2", "G7"]
+    assert (body["decision"], body["decision_label"], body["complete"]) == (
+        "rejected",
+        "不予通过",
+        False,
+    )
+    # water not yet complete: G7 cannot be known, and nothing fails
+    body = scoring.preview(RIVER, {"A3": {"tp": 1}}).to_dict()
+    assert body["gates"] == [] and "A3.do" in body["errors"]
