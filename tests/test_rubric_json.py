@@ -27,6 +27,13 @@ def test_every_rubric_version_is_served_to_anyone(client, rubric_id, version):
     assert again.status_code == 304
 
 
+def test_signed_in_users_get_the_same_cacheable_document(login_as):
+    """Not private (views.headers stores nothing for signed-in pages): the phone keeps it."""
+    response = login_as("yubei").get("/rubrics/cq-river/2025.1.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -56,6 +56,6 @@ def private() -> bool:
     not the static files, which are the same for everyone and should be cached."""
     if request.blueprint == "api":
         return True
-    if request.endpoint == "static":
+    if request.endpoint == "static" or request.blueprint == "rubrics":  # public rubric data too
         return False
     return current_user.is_authenticated
