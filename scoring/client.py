@@ -6,6 +6,8 @@ comes from here. Decimals are strings ("0.025"), never JSON numbers, so no digit
 way to the browser.
 """
 
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -116,3 +118,14 @@ def rubric_document(rubric: Rubric) -> dict:
         },
     }
     return _plain(doc)
+
+
+def document_json(rubric: Rubric) -> str:
+    """The document as served: compact JSON, Chinese kept as is."""
+    return json.dumps(rubric_document(rubric), ensure_ascii=False, separators=(",", ":"))
+
+
+def document_revision(rubric: Rubric) -> str:
+    """A hash of the served document. It changes with the rubric file, a rubric it inherits
+    from and this module's shape alike, so a cache keyed by it is never stale."""
+    return hashlib.sha256(document_json(rubric).encode()).hexdigest()[:16]

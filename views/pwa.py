@@ -18,7 +18,7 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 import scoring
-from scoring.rubric import RUBRIC_DIR
+from scoring.client import document_revision
 
 bp = Blueprint("pwa", __name__)
 
@@ -62,8 +62,10 @@ def rubric_entries() -> list[dict]:
                 adapter.match(url, method="GET")
             except HTTPException:
                 continue  # not served (yet): a precache entry that 404s would fail the install
-            source = RUBRIC_DIR / f"{rubric_id}-{version}.toml"
-            entries.append({"url": url, "revision": _digest(source)})
+            # the served JSON's own hash: it also changes with an inherited rubric's file and
+            # with the document's shape (scoring/client.py), not only with this TOML file
+            revision = document_revision(scoring.load_rubric(rubric_id, version))
+            entries.append({"url": url, "revision": revision})
     return entries
 
 
