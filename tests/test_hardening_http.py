@@ -270,7 +270,7 @@ def test_percent_and_underscore_in_the_waterbody_search_are_literal(app, db, log
     assert "百分之百%河" in page and "御临河" not in page
 
 
-@pytest.mark.parametrize("method", ["OPTIONS", "TRACE"])
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "QUERY"])
 @pytest.mark.parametrize("path", ["/districts", "/assessments/1", "/openapi.json", "/score"])
 def test_options_and_trace_on_the_api_are_a_json_405_with_allow(app, db, method, path):
     response = app.test_client().open(
@@ -282,11 +282,17 @@ def test_options_and_trace_on_the_api_are_a_json_405_with_allow(app, db, method,
     assert allow and method not in allow
 
 
-@pytest.mark.parametrize("path", ["/assessments/%0A", "/%0A", "/assessments/1%0A", "/a%0Ab"])
-def test_odd_api_paths_are_a_json_404(app, db, path):
-    response = app.test_client().get("/api/v1" + path, headers=token_for(db, "admin"))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    "path", ["/assessments/%0A", "/%0A", "/assessments/1%0A", "/a%0Ab", "", "/", "/no/such"]
+)
+def test_odd_api_paths_are_a_json_404(app, db, method, path):
+    response = app.test_client().open(
+        "/api/v1" + path, method=method, headers=token_for(db, "admin")
+    )
     assert response.status_code == 404
     assert response.is_json and "openapi.json" in response.get_json()["error"]
+    assert_security_headers(response, path)
 
 
 @pytest.mark.parametrize(

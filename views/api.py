@@ -14,9 +14,9 @@ The OpenAPI document lives in views/openapi.py; tests check that every route her
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import IntegerConverter, Map, PathConverter, Rule
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 import clock
 import scoring
@@ -33,7 +33,7 @@ from .review import review_errors
 
 class ApiBlueprint(Blueprint):
     """No automatic OPTIONS answers (Flask's are an empty 200): the API has no CORS, so OPTIONS
-    is an unsupported method like TRACE, answered by `fallback` with a JSON 405 and Allow."""
+    is an unsupported method like TRACE, a JSON 405 with Allow (see `routing_error`)."""
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, **options):
         options["provide_automatic_options"] = False
@@ -44,28 +44,20 @@ bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 
 
 class ApiId(IntegerConverter):
-    """<api_id:…> in API paths: 1 to 18 digits. A longer number does not match the route and
-    reaches the JSON fallback below; with <int:…> the converter's range check (ids fit SQLite's
-    64 bits) would end routing with the site's HTML 404 instead."""
+    """<api_id:…> in API paths: 1 to 18 digits. A longer number does not match the route (a
+    JSON 404, see `routing_error`); with <int:…> the converter's range check (ids fit SQLite's
+    64 bits) would raise while routing instead."""
 
     regex = r"\d{1,18}"
 
 
-class AnyPath(PathConverter):
-    """<any_path:…> for `fallback`: like <path:…>, but a newline (%0A) matches too, so that no
-    path under /api/v1 ends in the site's HTML 404."""
-
-    regex = r"[^/][\s\S]*?"
-
-
 # Registered before the routes below are added (deferred functions run in order).
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("api_id", ApiId))
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_path", AnyPath))
 
 # SQLite integers are 64-bit: a larger id cannot exist, and would overflow the driver (a 500).
 MAX_ID = 2**63 - 1
-# Views that answer without a token: the public description, and 404/405 for unknown routes.
-PUBLIC_ENDPOINTS = {"api.openapi", "api.fallback"}
+# Views that answer without a token: the public description.
+PUBLIC_ENDPOINTS = {"api.openapi"}
 
 HTTP_MESSAGES = {
     400: "请求无效",
@@ -803,29 +795,23 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
-_ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+def routing_error():
+    """Unknown paths and methods under /api/v1 answer JSON, not the site's HTML error pages.
 
-
-@bp.route("/", defaults={"rest": ""}, methods=_ANY_METHOD)
-@bp.route("/<any_path:rest>", methods=_ANY_METHOD)
-def fallback(rest: str):
-    """Unknown routes under /api/v1 answer JSON, not the site's HTML error pages.
-
-    Routing errors never reach a blueprint's error handlers, so this catch-all takes them. A
-    path that exists with other methods is a 405 (with Allow), anything else a 404.
+    Routing errors (no rule for the path: a 404; a path with other methods, OPTIONS, TRACE or
+    an unknown one such as QUERY: a 405 with Allow) are raised before any blueprint is chosen,
+    so neither this blueprint's handlers nor its before_request see them. An app-level hook,
+    first of all, answers them here; it needs no token, like the 404 of a missing page.
     """
-    probe = Map(
-        [
-            Rule(r.rule, endpoint=r.endpoint, methods=r.methods)
-            for r in current_app.url_map.iter_rules()
-            if r.endpoint.startswith("api.") and r.endpoint != "api.fallback"
-        ],
-        converters=dict(current_app.url_map.converters),
-    )
-    try:
-        probe.bind("api").match(request.path, method=request.method)
-    except MethodNotAllowed as e:
-        raise MethodNotAllowed(valid_methods=e.valid_methods) from None
-    except NotFound:
-        pass
-    raise ApiError(404, "没有这个 API 地址；可用的地址见 /api/v1/openapi.json")
+    error = request.routing_exception
+    under_api = request.path == bp.url_prefix or request.path.startswith(f"{bp.url_prefix}/")
+    if not under_api or not isinstance(error, HTTPException) or error.code not in (404, 405):
+        return None  # e.g. the redirect to a canonical trailing slash
+    if error.code == 404:
+        return error_response(404, "没有这个 API 地址；可用的地址见 /api/v1/openapi.json")
+    return _http_error(error)
+
+
+bp.record_once(
+    lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, routing_error)
+)
