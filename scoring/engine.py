@@ -225,29 +225,33 @@ class Result:
 class Preview:
     """What a half-filled form already tells: the indicators that can be scored, and errors.
 
-    Used for running subtotals while an inspector types. `decision` is only a projection: the
-    decision these answers would get as they stand (a missing indicator counts 0), with the
-    gates that already hold; the decision itself is score()'s, on complete answers.
+    Used for running subtotals while an inspector types; never for a decision.
     """
 
     indicators: dict[str, IndicatorResult]
     errors: dict[str, str]
     missing: list[str]
     subtotals: dict[str, Decimal]
-    gates: list[str] = field(default_factory=list)
-    decision: str = "rejected"
-    grade: str = ""
-
-    @property
-    def total(self) -> Decimal:
-        return round2(sum(self.subtotals.values(), Decimal(0)))
+    # The gates that already hold (code → why), whatever is still missing: one is enough to
+    # know the decision. The decision itself once it is certain (a gate, or complete answers).
+    gates: dict[str, str] = field(default_factory=dict)
+    decision: str | None = None
 
     @property
     def complete(self) -> bool:
-        """Every indicator answered and nothing invalid: the projection is the decision."""
+        """Every indicator answered and nothing invalid."""
         return not self.missing and not self.errors
 
+    @property
+    def water_quality(self) -> WaterQuality | None:
+        return next((i.water_quality for i in self.indicators.values() if i.water_quality), None)
+
+    @property
+    def decision_label(self) -> str | None:
+        return DECISION_LABELS.get(self.decision) if self.decision else None
+
     def to_dict(self) -> dict:
+        wq = self.water_quality
         return {
             "indicators": {
                 c: {"points": str(i.points), "max": str(round2(i.max)), "explain": i.explain}
@@ -256,13 +260,13 @@ class Preview:
             },
             "errors": self.errors,
             "missing": self.missing,
-            "subtotals": {c: str(v) for c, v in self.subtotals.items()},
-            "total": str(self.total),
-            "gates": list(self.gates),
-            "decision": self.decision,
-            "decision_label": DECISION_LABELS[self.decision],
-            "grade": self.grade,
             "complete": self.complete,
+            "subtotals": {c: str(v) for c, v in self.subtotals.items()},
+            "total": str(round2(sum(self.subtotals.values(), Decimal(0)))),
+            "gates": [{"code": c, "note": n} for c, n in self.gates.items()],
+            "decision": self.decision,
+            "decision_label": self.decision_label,
+            "water_quality": wq.to_dict() if wq else None,
         }
 
 
@@ -373,9 +377,9 @@ def _computed_gates(
                 label = rubric.indicators[code].option(option).label
                 held[gate.code] = f"{rubric.indicators[code].name}为「{label}」"
         if gate.when_worst_class:
-            # absent from results while a preview's water answers are missing or invalid
-            scored = results.get(gate.when_worst_class)
-            wq = scored.water_quality if scored else None
+            # (a draft may not have the water class yet)
+            found = results.get(gate.when_worst_class)
+            wq = found.water_quality if found else None
             if wq is not None and wq.number == WORST:
                 held[gate.code] = f"水质为劣Ⅴ类（限制因子：{'、'.join(wq.limiting)}）"
     return held
@@ -434,41 +438,18 @@ def preview(rubric: Rubric, answers: Any, panel: Any = None) -> Preview:
         )
         for d in rubric.dimensions
     }
-    computed = _computed_gates(rubric, answers, results) if isinstance(answers, dict) else {}
-    gate_details = _gate_details(rubric, ticked, computed)
-    total = round2(sum(subtotals.values(), Decimal(0)))
-    dimensions = {
-        code: DimensionResult(code, name, subtotals[code], dim_max, floor, subtotals[code] >= floor)
-        for code, name, dim_max, floor, _codes in _plan(rubric).dimensions
-    }
-    decision, _reasons = _decide(rubric, total, dimensions, gate_details)
-    return Preview(
-        results,
-        errors,
-        missing,
-        subtotals,
-        gates=sorted(g.code for g in gate_details),
-        decision=decision,
-        grade=grade_for(rubric, total),
-    )
-
-
-def _gate_details(
-    rubric: Rubric, ticked: dict[str, str], computed: dict[str, str]
-) -> list[GateResult]:
-    """The gates that hold, in rubric order; a ticked gate's own note wins over the computed."""
-    if not ticked and not computed:
-        return []
-    return [
-        GateResult(
-            g.code,
-            g.name,
-            "manual" if g.code in ticked else "computed",
-            ticked.get(g.code) or computed[g.code],
-        )
+    held = _computed_gates(rubric, answers, results) if isinstance(answers, dict) else {}
+    gates = {
+        g.code: ticked.get(g.code) or held[g.code]
         for g in rubric.gates
-        if g.code in ticked or g.code in computed
-    ]
+        if g.code in (ticked.keys() | held.keys())
+    }
+    decision = None
+    if gates:
+        decision = "rejected"  # any gate is a rejection, whatever the rest will be
+    elif not missing and not errors:
+        decision = score(rubric, answers, panel).decision
+    return Preview(results, errors, missing, subtotals, gates, decision)
 
 
 def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
@@ -500,7 +481,21 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
         )
         total += dim_score
 
-    gate_details = _gate_details(rubric, ticked, _computed_gates(rubric, answers, results))
+    computed = _computed_gates(rubric, answers, results)
+    gate_details = (
+        [
+            GateResult(
+                g.code,
+                g.name,
+                "manual" if g.code in ticked else "computed",
+                ticked.get(g.code) or computed[g.code],
+            )
+            for g in rubric.gates
+            if g.code in ticked or g.code in computed
+        ]
+        if ticked or computed
+        else []
+    )
     decision, reasons = _decide(rubric, total, dimensions, gate_details)
     return Result(
         rubric_id=rubric.id,

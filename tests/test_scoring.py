@@ -1286,7 +1286,7 @@ def test_load_rubric_latest_version_is_cached():
 
 
 def test_preview_projects_the_decision_of_complete_answers():
-    """On complete answers the preview's projection is score()'s decision, grade and gates."""
+    """On complete answers the preview's projection is score()'s decision and gates."""
     at_85 = {
         "A20": {"rate": 80, "sample_size": 400},
         "A1": 81.25,
@@ -1297,10 +1297,10 @@ def test_preview_projects_the_decision_of_complete_answers():
         preview = scoring.preview(RIVER, answers)
         result = scoring.score(RIVER, answers)
         assert preview.complete
-        assert (preview.total, preview.decision, preview.grade, preview.gates) == (
-            result.total,
+        body = preview.to_dict()
+        assert (body["total"], body["decision"], [g["code"] for g in body["gates"]]) == (
+            str(result.total),
             result.decision,
-            result.grade,
             result.gates,
         )
 
@@ -1308,12 +1308,13 @@ def test_preview_projects_the_decision_of_complete_answers():
 def test_preview_shows_gates_that_already_hold_on_a_partial_draft():
     answers = {"A3": CLASS3_RIVER | {"tp": 1}, "gates": {"G2": "督察交办"}}
     body = scoring.preview(RIVER, answers).to_dict()
-    assert body["gates"] == ["G2", "G7"]
+    assert [g["code"] for g in body["gates"]] == ["G2", "G7"]
     assert (body["decision"], body["decision_label"], body["complete"]) == (
         "rejected",
         "不予通过",
         False,
     )
-    # water not yet complete: G7 cannot be known, and nothing fails
+    # water not yet complete: G7 cannot be known, nothing fails, and no decision is projected
     body = scoring.preview(RIVER, {"A3": {"tp": 1}}).to_dict()
     assert body["gates"] == [] and "A3.do" in body["errors"]
+    assert body["decision"] is None

@@ -455,13 +455,19 @@
     var held = p.gates.map(function (g) { return g.code; }).filter(function (c) {
       return own(gates.ticked, c) !== undefined || computed[c];
     }).sort();
+    var complete = !ev.missing.length && !Object.keys(errors).length;
+    // projected only once certain: a gate that holds rejects whatever is still missing
+    var decision = held.length ? "rejected" : complete ? decide(p, total, floorsMet, held) : null;
     var grade = p.grades.filter(function (g) { return cmp(total, g.min) >= 0; })[0];
-    var indicators = {};
+    var indicators = {}, water = null;
     p.indicators.forEach(function (ind) {
       var r = results[ind.code];
       if (!r) return;
       indicators[ind.code] = { points: cents(r.points), max: cents(round2(ind.max)) };
-      if (r.water_quality) indicators[ind.code].water_quality = r.water_quality;
+      if (r.water_quality) {
+        indicators[ind.code].water_quality = r.water_quality;
+        if (!water) water = r.water_quality;
+      }
     });
     var subtotalText = {};
     Object.keys(subtotals).forEach(function (k) { subtotalText[k] = cents(subtotals[k]); });
@@ -469,12 +475,13 @@
       indicators: indicators,
       errors: errors,
       missing: ev.missing,
+      complete: complete,
       subtotals: subtotalText,
       total: cents(total),
-      gates: held,
-      decision: decide(p, total, floorsMet, held),
-      grade: grade ? grade.label : "",
-      complete: !ev.missing.length && !Object.keys(errors).length,
+      gates: held.map(function (code) { return { code: code }; }),
+      decision: decision,
+      water_quality: water,
+      grade: complete && grade ? grade.label : null, // score()'s grade, once complete
     };
   }
 

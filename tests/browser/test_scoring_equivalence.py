@@ -3,9 +3,9 @@ Python's `scoring`, on the same answers, compared number by number.
 
 1. Answers (tests/scoring_cases.py, ~1,300 answer sets for both rubrics): every indicator's
    points, max and water quality (class, label, limiting parameters, each parameter's class),
-   every subtotal, the total, the fields in error and missing, the gates that hold, the projected
-   decision and the grade of scoring.preview(); and for complete, valid answers also the total,
-   dimension scores, decision, grade and gates of scoring.score().
+   every subtotal, the total, the fields in error and missing, the gates that hold, the water
+   quality and the projected decision of scoring.preview(); and for complete, valid answers also
+   the total, dimension scores, points, decision, grade and gates of scoring.score().
 2. The form (~300 sets of typed fields: "1,000", "１２", " 96.5 ", "1e16", "NaN", …): the same
    preview computed from the typed text by the device, and by the server's
    POST /assessments/<id>/preview over real HTTP.
@@ -91,9 +91,9 @@ def _from_preview(body: dict) -> dict:
         "missing": body["missing"],
         "subtotals": body["subtotals"],
         "total": body["total"],
-        "gates": body["gates"],
+        "gates": [g["code"] for g in body["gates"]],
         "decision": body["decision"],
-        "grade": body["grade"],
+        "water_quality": body["water_quality"],
         "complete": body["complete"],
     }
 
@@ -130,6 +130,7 @@ def test_device_scores_every_generated_answer_set_as_the_server(form_pages):
         (True, "conditional"),
         (True, "rejected"),
         (False, "rejected"),
+        (False, None),
     }
     assert {g for p in previews for g in p.gates} >= {"G1", "G2", "G3", "G4", "G5", "G6", "G7"}
     classes = {
@@ -156,7 +157,7 @@ def test_device_scores_every_generated_answer_set_as_the_server(form_pages):
                 "total": got["total"],
                 "subtotals": got["subtotals"],
                 "points": {c: i["points"] for c, i in got["indicators"].items()},
-                "gates": got["gates"],
+                "gates": [g["code"] for g in got["gates"]],
                 "decision": got["decision"],
                 "grade": got["grade"],
             }
