@@ -7,6 +7,7 @@ ROLE_CHOICES = [
     SelectChoice("inspector", "区县检查员"),
     SelectChoice("reviewer", "市级审核员"),
     SelectChoice("admin", "管理员"),
+    SelectChoice("expert", "验收专家"),
 ]
 
 

@@ -154,3 +154,35 @@ def explain(summary: PanelSummary) -> str:
         f"专家组评分 {listed}（{rule_text(summary.count)}；"
         f"极差 {fmt(summary.spread)}{flag}）→ {fmt(summary.combined)} 分"
     )
+
+
+# How many experts a reviewer names (the city's practice: a panel of 2 to 9), and how many must
+# have submitted before a reviewer may close the panel without the others.
+MIN_EXPERTS = 2
+MAX_EXPERTS = 9
+MIN_SUBMITTED_TO_CLOSE = 2
+
+
+def check_expert_answers(rubric: Rubric, answers: Any, *, complete: bool) -> dict[str, str]:
+    """The field errors of one expert's own answers ({code: {"points", "note"}}), each checked
+    by its indicator's rule and keyed like the answers JSON (`A14.points`). A saved draft may
+    leave indicators out; with `complete` (a submission) every panel indicator is required."""
+    if not isinstance(answers, dict):
+        return {"answers": "answers 须为对象：键为专家组评分的指标代码"}
+    errors: dict[str, str] = {}
+    for code, answer in answers.items():
+        ind: Indicator | None = rubric.indicators.get(code) if isinstance(code, str) else None
+        if ind is None:
+            errors[str(code)] = f"评价标准 {rubric.id} 中没有指标 {code}"
+        elif not ind.panel:
+            errors[code] = f"「{ind.name}」不由专家组评分（评价标准未标注 panel）"
+        else:
+            try:
+                RULES[ind.kind](ind, answer)
+            except FieldErrors as e:
+                errors.update(e.errors)
+    if complete:
+        for code in rubric.panel_indicators:
+            if code not in answers:
+                errors[code] = f"请填写「{rubric.indicators[code].name}」的评分和说明"
+    return errors

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from scoring.workflow import OPEN_STATUSES, SelfReviewError, next_status, title_change
 
-from . import audit, now, write
+from . import audit, now, panels, write
 from .standings import invalidate_standings
 
 
@@ -256,9 +256,15 @@ def review(
     decided_on: str | None = None,
     override_reason: str | None = None,
     expected_version: int | None = None,
+    scored: dict | None = None,
     ip: str | None = None,
 ) -> dict:
-    """Return or decide a submitted assessment; a decision may grant or revoke the title."""
+    """Return or decide a submitted assessment; a decision may grant or revoke the title.
+
+    With an expert panel, a decision waits until the panel is complete or closed
+    (panels.PanelNotReady), and `scored` (the result with the panel's combined points) is
+    stored with the decision.
+    """
     with write(db):
         current = get(db, assessment_id)
         if current is None:
@@ -268,6 +274,8 @@ def review(
         status = next_status(current["status"], action)
         if is_author(db, assessment_id, user["id"]):
             raise SelfReviewError()
+        if action != "return":
+            panels.check_ready(db, assessment_id)
         changes: dict = {
             "status": status,
             "reviewer_id": user["id"],
@@ -281,6 +289,8 @@ def review(
             changes["decision"] = status
             changes["decided_on"] = decided_on
             changes["override_reason"] = override_reason or None
+            if scored is not None:
+                changes.update(_scored_columns(scored))
         db["assessments"].update(assessment_id, changes)
         invalidate_standings(db)
         audit.record(
@@ -294,9 +304,9 @@ def review(
             after={
                 k: v
                 for k, v in changes.items()
-                if k not in ("updated_at", "version", "reviewer_id")
+                if k not in ("updated_at", "version", "reviewer_id", "result")
             }
-            | {"computed_decision": current["computed_decision"]},
+            | {"computed_decision": changes.get("computed_decision", current["computed_decision"])},
         )
         if action != "return":
             _apply_title(db, current, status, decided_on, user, ip)

@@ -22,7 +22,7 @@ DEMO_USERS = [
     # username, display name, role, district
     ("admin", "系统管理员（演示）", "admin", None),
     ("reviewer", "市河长办审核员（演示）", "reviewer", None),
-    ("expert", "专家组审核员（演示）", "reviewer", None),
+    ("expert", "验收专家（演示）", "expert", None),
     ("yubei", "渝北区检查员（演示）", "inspector", "渝北区"),
     ("beibei", "北碚区检查员（演示）", "inspector", "北碚区"),
     ("wanzhou", "万州区检查员（演示）", "inspector", "万州区"),

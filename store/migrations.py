@@ -241,3 +241,46 @@ def sessions_and_login_throttle(db: Database) -> None:
             + "; ".join(clashes)
         )
     db.execute("CREATE UNIQUE INDEX idx_users_username_nocase ON users (username COLLATE NOCASE)")
+
+
+@migrations(name="0008_expert_panels")
+def expert_panels(db: Database) -> None:
+    # One panel (专家组) per assessment, named by a reviewer once it is submitted; closed_* is
+    # set when the reviewer goes ahead with only some of the experts (at least two).
+    db["panels"].create(
+        {
+            "assessment_id": int,
+            "named_by": int,
+            "named_at": str,
+            "closed_by": int,
+            "closed_at": str,
+            "close_reason": str,
+        },
+        pk="assessment_id",
+        not_null={"named_by", "named_at"},
+        foreign_keys=[
+            ("assessment_id", "assessments", "id"),
+            ("named_by", "users", "id"),
+            ("closed_by", "users", "id"),
+        ],
+    )
+    # Each named expert's own answers of the panel indicators ({code: {"points", "note"}}), a
+    # draft until submitted_at is set. `position` is the order of naming: 专家1…n to inspectors.
+    db["panel_experts"].create(
+        {
+            "id": int,
+            "assessment_id": int,
+            "expert_id": int,
+            "position": int,
+            "answers": str,
+            "saved_at": str,
+            "submitted_at": str,
+        },
+        pk="id",
+        not_null={"assessment_id", "expert_id", "position", "answers"},
+        foreign_keys=[("assessment_id", "panels", "assessment_id"), ("expert_id", "users", "id")],
+    )
+    db["panel_experts"].create_index(["assessment_id", "expert_id"], unique=True)
+    db["panel_experts"].create_index(["assessment_id", "position"], unique=True)
+    # an expert's queue: the panels they are named on
+    db["panel_experts"].create_index(["expert_id", "submitted_at"])

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, now, write
 
-ROLES = ("inspector", "reviewer", "admin")
+ROLES = ("inspector", "reviewer", "admin", "expert")
 
 
 class UserError(ValueError):
@@ -65,7 +65,8 @@ def create(
         errors["username"] = f"用户名 {username} 已存在"
     if role not in ROLES:
         errors["role"] = (
-            "角色须为 inspector（区县检查员）、reviewer（市级审核员）或 admin（管理员）"
+            "角色须为 inspector（区县检查员）、reviewer（市级审核员）、admin（管理员）"
+            "或 expert（验收专家）"
         )
     district_code = resolve_district(db, district)
     if role == "inspector" and not district_code:

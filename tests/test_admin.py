@@ -11,7 +11,9 @@ from tests.conftest import Browser
 from tests.test_inspection_http import new_assessment, river_id
 
 NO_DISTRICT = "区县检查员必须绑定一个区县（名称或代码）"
-BAD_ROLE = "角色须为 inspector（区县检查员）、reviewer（市级审核员）或 admin（管理员）"
+BAD_ROLE = (
+    "角色须为 inspector（区县检查员）、reviewer（市级审核员）、admin（管理员）或 expert（验收专家）"
+)
 
 
 def audit_rows(db, action):

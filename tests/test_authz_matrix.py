@@ -1,4 +1,5 @@
-"""The authorization matrix: every page and action of auth, inspect, review, admin, pwa × each role.
+"""The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa
+and rubrics × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -12,10 +13,17 @@ unless said otherwise:
     御临河 (river)       acceptance  submitted   by yubei, full answers (computed: accepted)
     长寿湖 (reservoir)   acceptance  returned    by yubei, returned by reviewer with a comment
     长寿湖 (reservoir)   self        accepted    by yubei, decided by reviewer
-    龙凤溪 (river, 北碚区) — only so that beibei has a district of its own
+    长寿湖 (reservoir)   recheck     submitted   by yubei, expert panel e1, e3, e4 ("panel"):
+                                                 e3 and e4 have submitted, e1 has not
+    龙凤溪 (river, 北碚区) acceptance submitted by beibei, expert panel e2, e3 ("panel2")
 
 Roles: anonymous; yubei (inspector of 渝北区, "own"); beibei (inspector of 北碚区, "other");
-reviewer; admin. Extra users: "spare" (active, to deactivate) and "retired" (inactive).
+reviewer; admin; e1 (an expert named on "panel", "expert"); e2 (an expert named on another
+panel only, "other_expert"). Extra users: "spare" (active, to deactivate) and "retired"
+(inactive).
+
+Experts are refused every page outside their panels (views.panel.confine_experts), so a row
+that does not say otherwise expects 403 for both expert columns.
 """
 
 import io
@@ -30,19 +38,21 @@ import pytest
 import scoring
 import store
 from app import create_app
-from store import assessments, users, waterbodies
+from store import assessments, panels, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.test_inspection_http import as_form
 
 SECRET = "authz-matrix-secret"
-ROLES = ("anonymous", "own", "other", "reviewer", "admin")
+ROLES = ("anonymous", "own", "other", "reviewer", "admin", "expert", "other_expert")
 ROLE_USERS = {
     "anonymous": None,
     "own": "yubei",
     "other": "beibei",
     "reviewer": "reviewer",
     "admin": "admin",
+    "expert": "e1",
+    "other_expert": "e2",
 }
 MISSING = 9999
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -79,8 +89,12 @@ class Route:
         return f"{self.method} {self.url}"
 
 
-def row(method, url, anon, own, other, reviewer, admin, *, data=None, writes=None) -> Route:
-    expect = dict(zip(ROLES, (anon, own, other, reviewer, admin), strict=True))
+def row(
+    method, url, anon, own, other, reviewer, admin, *, experts=(403, 403), data=None, writes=None
+) -> Route:
+    """`experts`: what the expert named on the "panel" assessment and an expert of another panel
+    get (both refused by default, see the module doc)."""
+    expect = dict(zip(ROLES, (anon, own, other, reviewer, admin, *experts), strict=True))
     if writes is None:
         writes = method == "POST"
     return Route(method, url, expect, data, writes)
@@ -101,20 +115,32 @@ def upload():
 
 VIEW = "/assessments/{%s}"
 EDIT = "/assessments/{%s}/edit"
+PANEL = "/assessments/{%s}/panel"
+MINE = "/assessments/{%s}/panel/me"
+CLOSE = "/assessments/{%s}/panel/close"
+
+
+def expert_form(action: str) -> dict:
+    """An expert's complete answers of the panel indicators, as the page posts them."""
+    data = {"action": action}
+    for code in ("A14", "A15", "A17"):
+        data |= {f"{code}.points": "4", f"{code}.note": "现场查看"}
+    return data
+
 
 # fmt: off
 MATRIX: list[Route] = [
     # auth -----------------------------------------------------------------------------------------
-    row("GET", "/login", 200, *same(200)),
-    row("POST", "/login", 200, *same(200),
+    row("GET", "/login", 200, *same(200), experts=(200, 200)),
+    row("POST", "/login", 200, *same(200), experts=(200, 200),
         data={"username": "nobody", "password": "wrong-password"}, writes=False),
-    row("POST", "/logout", LOGIN, *same(To("/login")), writes=False),
+    row("POST", "/logout", LOGIN, *same(To("/login")), experts=(To("/login"),) * 2, writes=False),
     # pwa: public, nothing user-specific (the worker must load and update even when signed out) --
-    row("GET", "/sw.js", 200, *same(200)),
-    row("GET", "/manifest.webmanifest", 200, *same(200)),
-    row("GET", "/offline", 200, *same(200)),
+    row("GET", "/sw.js", 200, *same(200), experts=(200, 200)),
+    row("GET", "/manifest.webmanifest", 200, *same(200), experts=(200, 200)),
+    row("GET", "/offline", 200, *same(200), experts=(200, 200)),
     # inspect: waterbodies -------------------------------------------------------------------------
-    row("GET", "/", LOGIN, *same(To("/waterbodies"))),
+    row("GET", "/", LOGIN, *same(To("/waterbodies")), experts=(To("/panel"),) * 2),
     row("GET", "/waterbodies", LOGIN, *same(200)),
     row("GET", "/waterbodies?district=500109", LOGIN, *same(200)),
     row("GET", "/waterbodies/{yulin}", LOGIN, 200, 404, 200, 200),
@@ -156,11 +182,12 @@ MATRIX: list[Route] = [
         data={"B3": "1"}, writes=False),
     row("POST", "/assessments/{missing}/preview", LOGIN, *same(404), data={}, writes=False),
     # inspect: the result page ---------------------------------------------------------------------
-    row("GET", VIEW % "draft", LOGIN, 200, 404, 200, 200),
-    row("GET", VIEW % "returned", LOGIN, 200, 404, 200, 200),
-    row("GET", VIEW % "submitted", LOGIN, 200, 404, 200, 200),
-    row("GET", VIEW % "decided", LOGIN, 200, 404, 200, 200),
-    row("GET", "/assessments/{missing}", LOGIN, *same(404)),
+    row("GET", VIEW % "draft", LOGIN, 200, 404, 200, 200, experts=(404, 404)),
+    row("GET", VIEW % "returned", LOGIN, 200, 404, 200, 200, experts=(404, 404)),
+    row("GET", VIEW % "submitted", LOGIN, 200, 404, 200, 200, experts=(404, 404)),
+    row("GET", VIEW % "decided", LOGIN, 200, 404, 200, 200, experts=(404, 404)),
+    row("GET", VIEW % "panel", LOGIN, 200, 404, 200, 200, experts=(200, 404)),
+    row("GET", "/assessments/{missing}", LOGIN, *same(404), experts=(404, 404)),
     # inspect: evidence ----------------------------------------------------------------------------
     row("POST", "/assessments/{draft}/attachments", LOGIN,
         To(EDIT % "draft"), 404, 403, To(EDIT % "draft"), data=upload),
@@ -170,8 +197,8 @@ MATRIX: list[Route] = [
         403, 404, To(EDIT % "submitted"), To(EDIT % "submitted"), data=upload),
     row("POST", "/assessments/{decided}/attachments", LOGIN, 403, 404, 403, 403, data=upload),
     row("POST", "/assessments/{missing}/attachments", LOGIN, *same(404), data=upload),
-    row("GET", "/attachments/{attachment}", LOGIN, 200, 404, 200, 200),
-    row("GET", "/attachments/{missing}", LOGIN, *same(404)),
+    row("GET", "/attachments/{attachment}", LOGIN, 200, 404, 200, 200, experts=(404, 404)),
+    row("GET", "/attachments/{missing}", LOGIN, *same(404), experts=(404, 404)),
     # review ---------------------------------------------------------------------------------------
     row("GET", "/review", LOGIN, 403, 403, 200, 200),
     row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403,
@@ -195,6 +222,48 @@ MATRIX: list[Route] = [
         data={"action": "return", "comment": "x", "version": "{v_draft}"}),
     row("POST", "/assessments/{missing}/review", LOGIN, 403, 403, 404, 404,
         data={"action": "accept"}),
+    row("POST", "/assessments/{panel}/review", LOGIN, 403, 403, 422, 422,
+        data={"action": "accept", "version": "{v_panel}"}),  # e1 has not scored yet
+    row("POST", "/assessments/{panel}/review", LOGIN, 403, 403,
+        To(VIEW % "panel"), To(VIEW % "panel"),
+        data={"action": "return", "comment": "请补充", "version": "{v_panel}"}),
+    # panel: the experts' queue, naming, each expert's scoring, closing ----------------------------
+    row("GET", "/panel", LOGIN, 403, 403, 403, 403, experts=(200, 200)),
+    row("POST", PANEL % "submitted", LOGIN, 403, 403,
+        To(VIEW % "submitted"), To(VIEW % "submitted"), data={"experts": ["e1", "e2"]}),
+    row("POST", PANEL % "submitted", LOGIN, 403, 403, 422, 422, data={"experts": ["e1"]}),
+    row("POST", PANEL % "submitted", LOGIN, 403, 403, 422, 422,
+        data={"experts": ["e1", "reviewer"]}),  # not an expert
+    row("POST", PANEL % "panel", LOGIN, 403, 403,
+        To(VIEW % "panel", refused=True), To(VIEW % "panel", refused=True),
+        data={"experts": ["e1", "e2"]}),  # named already
+    row("POST", PANEL % "draft", LOGIN, 403, 403,
+        To(VIEW % "draft", refused=True), To(VIEW % "draft", refused=True),
+        data={"experts": ["e1", "e2"]}),  # a self-assessment, not submitted
+    row("POST", PANEL % "missing", LOGIN, 403, 403, 404, 404, data={"experts": ["e1", "e2"]}),
+    row("GET", MINE % "panel", LOGIN, *same(403), experts=(200, 404)),
+    row("GET", MINE % "panel2", LOGIN, *same(403), experts=(404, 200)),
+    row("GET", MINE % "missing", LOGIN, *same(403), experts=(404, 404)),
+    row("POST", MINE % "panel", LOGIN, *same(403), experts=(To(MINE % "panel", status=303), 404),
+        data={"action": "save", "A14.points": "4", "A14.note": "古桥保护较好"}),
+    row("POST", MINE % "panel", LOGIN, *same(403), experts=(To(VIEW % "panel"), 404),
+        data=lambda: expert_form("submit")),
+    row("POST", MINE % "panel", LOGIN, *same(403), experts=(422, 404),
+        data={"action": "save", "A14.points": "4.2", "A14.note": "古桥"}),
+    row("POST", MINE % "panel", LOGIN, *same(403), experts=(422, 404),
+        data={"action": "submit", "A14.points": "4", "A14.note": "古桥"}),  # A15, A17 missing
+    row("POST", MINE % "missing", LOGIN, *same(403), experts=(404, 404),
+        data={"action": "save"}),
+    row("POST", CLOSE % "panel", LOGIN, 403, 403, To(VIEW % "panel"), To(VIEW % "panel"),
+        data={"reason": "专家1 出差"}),
+    row("POST", CLOSE % "panel", LOGIN, 403, 403, 422, 422, data={"reason": " "}),
+    row("POST", CLOSE % "panel2", LOGIN, 403, 403,
+        To(VIEW % "panel2", refused=True), To(VIEW % "panel2", refused=True),
+        data={"reason": "不足 2 位"}),  # nobody has submitted
+    row("POST", CLOSE % "submitted", LOGIN, 403, 403,
+        To(VIEW % "submitted", refused=True), To(VIEW % "submitted", refused=True),
+        data={"reason": "没有专家组"}),
+    row("POST", CLOSE % "missing", LOGIN, 403, 403, 404, 404, data={"reason": "x"}),
     # admin ----------------------------------------------------------------------------------------
     row("GET", "/admin/users", LOGIN, 403, 403, 403, 200),
     row("POST", "/admin/users", LOGIN, 403, 403, 403, To("/admin/users"),
@@ -216,9 +285,9 @@ MATRIX: list[Route] = [
         403, 403, 403, 200),
     row("GET", "/admin/audit?since=not-a-date&entity_id=7", LOGIN, 403, 403, 403, 200),
     # rubric data for the device: public (the service worker may precache it before sign-in)
-    row("GET", "/rubrics/cq-river/2025.1.json", 200, *same(200)),
-    row("GET", "/rubrics/cq-reservoir/2025.1.json", 200, *same(200)),
-    row("GET", "/rubrics/cq-river/1999.1.json", 404, *same(404)),
+    row("GET", "/rubrics/cq-river/2025.1.json", 200, *same(200), experts=(200, 200)),
+    row("GET", "/rubrics/cq-reservoir/2025.1.json", 200, *same(200), experts=(200, 200)),
+    row("GET", "/rubrics/cq-river/1999.1.json", 404, *same(404), experts=(404, 404)),
 ]
 # fmt: on
 
@@ -231,12 +300,14 @@ def case_id(case) -> str:
 
 
 def test_matrix_covers_every_route_of_the_four_blueprints(template):
-    """A new route in auth/inspect/review/admin/rubrics without a row here fails this test."""
+    """A new route in auth/inspect/review/panel/admin/pwa/rubrics without a row here fails this
+    test."""
     app = template.app
     rules = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("auth", "inspect", "review", "admin", "pwa", "rubrics")
+        if rule.endpoint.split(".")[0]
+        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -269,6 +340,10 @@ def _build_world(db) -> dict:
         ("beibei", "inspector", "北碚区"),
         ("spare", "inspector", "渝北区"),
         ("retired", "reviewer", None),
+        ("e1", "expert", None),
+        ("e2", "expert", None),
+        ("e3", "expert", None),
+        ("e4", "expert", None),
     ):
         users.create(db, username, PASSWORD, role, district)
     user = {u["username"]: u for u in users.list_users(db)}
@@ -277,7 +352,7 @@ def _build_world(db) -> dict:
     changshou = waterbodies.create(
         db, {"name": "长寿湖", "kind": "reservoir", "district": "渝北区"}
     )
-    waterbodies.create(db, {"name": "龙凤溪", "kind": "river", "district": "北碚区"})
+    longfeng = waterbodies.create(db, {"name": "龙凤溪", "kind": "river", "district": "北碚区"})
     river = scoring.load_rubric("cq-river")
     reservoir = scoring.load_rubric("cq-reservoir")
 
@@ -314,6 +389,34 @@ def _build_world(db) -> dict:
     decided = make(changshou, "self", reservoir, full_reservoir_answers())
     submit(decided, reservoir, full_reservoir_answers())
     assessments.review(db, decided, action="accept", user=user["reviewer"], decided_on="2025-06-01")
+    paneled = make(changshou, "recheck", reservoir, full_reservoir_answers())
+    submit(paneled, reservoir, full_reservoir_answers())
+    panels.name(db, paneled, [user["e1"], user["e3"], user["e4"]], user=user["reviewer"])
+    judged = {"points": 4, "note": "现场查看"}
+    for expert in ("e3", "e4"):
+        panels.save_answers(
+            db, paneled, user[expert], dict.fromkeys(("A14", "A15", "A17"), judged), submit=True
+        )
+    paneled2 = assessments.create(
+        db,
+        waterbody_id=longfeng,
+        kind="acceptance",
+        rubric_id=river.id,
+        rubric_version=river.version,
+        answers=full_river_answers(),
+        scored=scoring.score(river, full_river_answers()).to_dict(),
+        user=user["beibei"],
+    )
+    assessments.save(
+        db,
+        paneled2,
+        expected_version=1,
+        action="submit",
+        answers=full_river_answers(),
+        scored=scoring.score(river, full_river_answers()).to_dict(),
+        user=user["beibei"],
+    )
+    panels.name(db, paneled2, [user["e2"], user["e3"]], user=user["reviewer"])
     attachment = assessments.add_attachment(
         db,
         {
@@ -335,6 +438,8 @@ def _build_world(db) -> dict:
         "submitted": submitted,
         "returned": returned,
         "decided": decided,
+        "panel": paneled,
+        "panel2": paneled2,
         "new": max(version) + 1,
         "attachment": attachment,
         "missing": MISSING,
@@ -345,6 +450,7 @@ def _build_world(db) -> dict:
         "v_submitted": version[submitted],
         "v_returned": version[returned],
         "v_decided": version[decided],
+        "v_panel": version[paneled],
     }
 
 
@@ -388,7 +494,14 @@ def fingerprint(app) -> tuple:
         db = store.get_db()
         tables = tuple(
             tuple(tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall())
-            for t in ("assessments", "attachments", "users", "waterbodies")
+            for t in (
+                "assessments",
+                "attachments",
+                "users",
+                "waterbodies",
+                "panels",
+                "panel_experts",
+            )
         )
     folder = Path(app.config["UPLOAD_FOLDER"])
     return tables, tuple(sorted(p.name for p in folder.iterdir()))

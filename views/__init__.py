@@ -1,5 +1,7 @@
 """Thin blueprints: they glue forms, store and scoring together and render templates."""
 
+import importlib
+
 from flask import Flask
 
 
@@ -13,17 +15,22 @@ def init_app(app: Flask) -> None:
         helpers,
         i18n,
         inspect,
+        panel,
         pwa,
         report,
         review,
         rubrics,
     )
 
+    # imported for its effect: it adds the panel routes to api.bp before api.bp is registered
+    importlib.import_module(f"{__name__}.api_panel")
+
     i18n.init_app(app)
     auth.init_app(app)
     helpers.init_app(app)
     headers.init_app(app)
-    for module in (auth, inspect, review, board, admin, report, api, pwa, rubrics):
+    panel.init_app(app)
+    for module in (auth, inspect, review, panel, board, admin, report, api, pwa, rubrics):
         app.register_blueprint(module.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)

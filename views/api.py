@@ -24,10 +24,11 @@ import store
 from scoring import workflow
 from scoring.leaderboard import RANKING_RULE
 from scoring.progress import progress as progress_toward_targets
-from store import assessments, standings, users, waterbodies
+from store import assessments, panels, standings, users, waterbodies
 
 from . import openapi
 from .auth import User, client_ip
+from .panel import decision_basis, panel_not_ready
 from .review import review_errors
 
 
@@ -684,6 +685,10 @@ def assessment_review(assessment_id: int):
         )
     if version is not None and version != row["version"]:
         raise stale(row)
+    row, _panel = decision_basis(row)
+    waiting = panel_not_ready(row)
+    if waiting and action != "return":
+        raise ApiError(409, waiting, panel_state=row["panel_state"])
     errors = review_errors(row, action, comment, override, decided_on)
     if errors:
         raise invalid(errors)
@@ -698,12 +703,15 @@ def assessment_review(assessment_id: int):
             decided_on=(decided_on or clock.today()).isoformat(),
             override_reason=override.strip(),
             expected_version=row["version"],
+            scored=row["result"] if row["panel_scored"] else None,
             ip=client_ip(),
         )
     except assessments.Conflict as e:
         raise stale(e.current) from None
     except workflow.SelfReviewError as e:
         raise ApiError(403, str(e)) from None
+    except panels.PanelNotReady as e:  # an expert's submission raced the check above
+        raise ApiError(409, str(e)) from None
     except workflow.TransitionError:
         raise ApiError(409, "该评估已不是待审核状态，请刷新后查看") from None
     return jsonify(state_json(updated) | {"decision": updated["decision"]})

@@ -36,7 +36,12 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-ROLE_LABELS = {"inspector": "区县检查员", "reviewer": "市级审核员", "admin": "管理员"}
+ROLE_LABELS = {
+    "inspector": "区县检查员",
+    "reviewer": "市级审核员",
+    "admin": "管理员",
+    "expert": "验收专家",
+}
 
 
 class User(UserMixin):

@@ -291,13 +291,21 @@ def assessment_view(assessment_id: int):
     return render_result(load_assessment(assessment_id))
 
 
-def render_result(assessment: dict, review_form=None):
-    """The result page; reviewers also get the review form (pre-set to the computed decision)."""
+def render_result(assessment: dict, review_form=None, panel_errors: dict | None = None):
+    """The result page; reviewers also get the review form (pre-set to the computed decision,
+    which is the expert panel's once its experts have scored)."""
     from forms.review import ReviewForm
 
     from . import charts
+    from .panel import MANAGERS, decision_basis, result_context
 
     db = store.get_db()
+    assessment, panel = decision_basis(assessment)
+    history = audit.history(db, "assessment", assessment["id"])
+    if current_user.role not in MANAGERS:
+        # the experts' names and their points before the others have scored stay with the
+        # reviewers; the panel table shows everybody else what they may see
+        history = [h for h in history if not h["action"].startswith("panel_")]
     rubric = rubric_of(assessment)
     can_review = workflow.allowed(
         assessment["status"], "accept", current_user.role
@@ -315,11 +323,13 @@ def render_result(assessment: dict, review_form=None):
         result=assessment["result"],
         preview=scoring.preview(rubric, assessment["answers"]),
         attachments=assessments.attachments(db, assessment["id"]),
-        history=audit.history(db, "assessment", assessment["id"]),
+        history=history,
         can_edit=edit_action_for(assessment) is not None,
         can_review=can_review,
         review_form=review_form,
         radar_svg=charts.result_radar(assessment),
+        panel_errors=panel_errors or {},
+        **result_context(assessment, panel),
     )
 
 

@@ -586,7 +586,8 @@ def _paths() -> dict:
                 "or submitted this assessment (nobody reviews their own work). 422: return "
                 "without comment, an action other than the computed decision without "
                 "override_reason, a bad or future decided_on (or one before the waterbody's "
-                "last title change). 409: not submitted, or a stale version.",
+                "last title change). 409: not submitted, a stale version, or (a decision) "
+                "an expert panel with experts still to submit.",
                 "parameters": aid,
                 "requestBody": body(
                     ref("ReviewRequest"), {"action": "accept", "decided_on": "2025-01-07"}
@@ -640,7 +641,9 @@ def _paths() -> dict:
 
 
 def document() -> dict:
-    paths = _paths()
+    from . import openapi_panel  # it builds on the helpers above
+
+    paths = _paths() | openapi_panel.paths()
     for path_item in paths.values():
         for operation in path_item.values():
             operation["responses"].setdefault("405", ref("MethodNotAllowed", "responses"))
@@ -670,7 +673,7 @@ def document() -> dict:
                         "description": "Authorization: Bearer <token>",
                     }
                 },
-                "schemas": SCHEMAS,
+                "schemas": SCHEMAS | openapi_panel.SCHEMAS,
                 "responses": RESPONSES,
                 "parameters": PARAMETERS,
             },

@@ -8,7 +8,7 @@ report needs nothing from the internet.
 
 from flask import Blueprint, render_template
 from flask_babel import gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 import store
 from scoring import workflow
@@ -18,6 +18,7 @@ from store import assessments, waterbodies
 from . import charts
 from .i18n import localized
 from .inspect import load_assessment, rubric_of
+from .panel import decision_basis, panel_view
 
 bp = Blueprint("report", __name__)
 
@@ -26,6 +27,7 @@ bp = Blueprint("report", __name__)
 @login_required
 def assessment_report(assessment_id: int):
     assessment = load_assessment(assessment_id)  # 404 outside the user's district
+    assessment, panel = decision_basis(assessment)
     rubric = rubric_of(assessment)
     db = store.get_db()
     result = assessment["result"]
@@ -40,6 +42,8 @@ def assessment_report(assessment_id: int):
         gate_hits={g["code"]: g for g in (result or {}).get("gate_details", [])},
         decided=assessment["status"] in workflow.DECIDED_STATUSES,
         decision_labels=DECISION_LABELS,
+        panel=panel_view(panel, rubric, current_user),
+        panel_codes=rubric.panel_indicators,
     )
 
 

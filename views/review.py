@@ -15,6 +15,7 @@ from store import assessments, waterbodies
 
 from .auth import actor, client_ip, roles_required
 from .inspect import render_result
+from .panel import decision_basis, panel_not_ready
 
 bp = Blueprint("review", __name__)
 
@@ -53,6 +54,10 @@ def review_errors(
     if action == "return":
         if not comment.strip():
             errors["comment"] = "退回时必须填写审核意见，说明需要修改的内容"
+        return errors
+    waiting = panel_not_ready(assessment)
+    if waiting:
+        errors["action"] = waiting
         return errors
     computed = assessment["computed_decision"]
     if computed is None:
@@ -99,6 +104,7 @@ def decide(assessment_id: int):
     assessment = assessments.get(db, assessment_id)
     if assessment is None:
         abort(404)
+    assessment, _panel = decision_basis(assessment)
     form = ReviewForm()
     if not form.validate():
         if form.csrf_token.errors:
@@ -142,6 +148,7 @@ def decide(assessment_id: int):
             expected_version=int(form.version.data)
             if (form.version.data or "").isdigit()
             else None,
+            scored=assessment["result"] if assessment["panel_scored"] else None,
             ip=client_ip(),
         )
     except assessments.Conflict as e:
