@@ -64,7 +64,11 @@ EXPERT_PAGES = {
     "pwa.offline",
     "rubrics.rubric_json",
 }
-EXPERT_API = {"api.openapi", "api.fallback", "api.assessment_get", "api.panel_get"} | {
+EXPERT_API = {
+    "api.openapi",
+    "api.fallback",
+    "api.assessment_get",
+    "api.panel_get",
     "api.panel_save",
     "api.panel_submit",
 }
