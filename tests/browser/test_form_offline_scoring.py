@@ -13,7 +13,8 @@ def shown(page) -> dict:
     """Every number and class the form shows."""
     return page.evaluate(
         """() => {
-          const text = sel => [...document.querySelectorAll(sel)].map(e => [e.id, e.textContent.trim()]);
+          const text = sel => [...document.querySelectorAll(sel)]
+            .map(e => [e.id, e.textContent.trim()]);
           return Object.fromEntries([
             ...text('[id^="points-"]'), ...text('[id^="subtotal-"]'), ...text('[id^="wq-"]'),
             ["running-total", document.getElementById("running-total").textContent.trim()],
