@@ -73,3 +73,23 @@ def test_form_scores_offline_and_matches_the_server_after_reconnect(new_page, li
     expect(form).to_have_attribute("data-scored-by", "server")
     expect(page.locator("#explain-A1")).to_contain_text("82.075%")
     assert shown(page) == offline  # the server's numbers are the device's, to the cent
+
+
+def test_an_unreachable_server_changes_nothing_the_inspector_sees(new_page, live_app):
+    """A weak signal: the phone believes it is online, but the preview never arrives."""
+    river = live_app.new_waterbody("弱信号河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    page.goto(f"/assessments/{aid}/edit")
+    form = page.locator("#inspection-form")
+    expect(form).to_have_attribute("data-device-scoring", "ready")
+    page.route("**/preview", lambda route: route.abort("connectionfailed"))
+
+    page.get_by_label("防洪达标率").fill("96.5")  # 8 × 21.5 / 25 = 6.88
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/preview")):
+        page.get_by_label("行洪安全性").fill("1")  # 7 − 2 × 1 = 5
+    expect(page.locator("#subtotal-safety")).to_have_text("11.88")
+    expect(page.locator("#running-total")).to_have_text("11.88")
+    assert form.get_attribute("data-scored-by") == "device"
+    assert page.locator(".field-error-slot .error, .flash-error").count() == 0
