@@ -350,3 +350,20 @@ def test_the_document_says_what_the_code_refuses(app):
 def test_the_chart_stylesheet_is_current():
     """static/css/charts.css is what `make charts-css` writes from pygal and views/charts.py."""
     assert charts.STYLESHEET.read_text(encoding="utf-8") == charts.stylesheet()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/waterbodies?q=%ED%A0%80",
+        "/api/v1/waterbodies?district=%ED%A0%80",
+        "/api/v1/progress?as_of=%ED%A0%80",
+        "/api/v1/assessments/%ED%A0%80",
+    ],
+)
+def test_encoded_surrogates_in_urls_are_no_500(app, db, url):
+    """Werkzeug keeps bytes that are not UTF-8 percent-encoded in paths and query strings too,
+    so they are ordinary (unmatched or invalid) text: a 200, 404 or 422, never a 500."""
+    response = app.test_client().get(url, headers=token_for(db, "admin"))
+    assert response.status_code in (200, 404, 422)
+    assert response.is_json

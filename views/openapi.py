@@ -451,6 +451,7 @@ PARAMETERS = {
         "in": "path",
         "required": True,
         "schema": {"type": "integer", "minimum": 1},
+        "example": 1,
     },
     "AsOf": {
         "name": "as_of",
