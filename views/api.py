@@ -181,7 +181,8 @@ def json_body(*, optional: bool = False) -> dict:
 
     Parsed whatever the Content-Type (the API has no form posts to confuse it with). NaN and
     Infinity, which Python's parser accepts, are refused: they are not JSON and could not be
-    answered back as JSON.
+    answered back as JSON. So are lone UTF-16 surrogates ("\\ud800"): SQLite and the answer
+    are UTF-8, which cannot encode them (this was a 500).
     """
     raw = request.get_data(cache=True)
     if optional and not raw.strip():
@@ -196,7 +197,8 @@ def json_body(*, optional: bool = False) -> dict:
         raise invalid({"body": "请求体须为 JSON 对象"})
     bad = _unrepresentable(body)
     if bad is not None:
-        raise invalid(dict([bad]))
+        path, message = bad
+        raise invalid({path: message})
     return body
 
 
