@@ -66,6 +66,14 @@ class SelfReviewError(TransitionError):
         super().__init__("不能审核自己填写或提交的评估，请由其他审核员审核")
 
 
+class FourEyesError(TransitionError):
+    """Four eyes: a reviewer who corrected the answers may return the assessment, but the
+    decision on those answers is another reviewer's."""
+
+    def __init__(self) -> None:
+        super().__init__("您更正过该评估的答案，结论须由另一位审核员作出；您可以退回修改")
+
+
 def next_status(status: str, action: str) -> str:
     try:
         return TRANSITIONS[(status, action)]

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 from sqlite_utils import Database
 
-from scoring.workflow import OPEN_STATUSES, SelfReviewError, next_status, title_change
+from scoring.workflow import (
+    OPEN_STATUSES,
+    FourEyesError,
+    SelfReviewError,
+    next_status,
+    title_change,
+)
 
 from . import audit, now, panels, write
 from .standings import invalidate_standings
@@ -122,6 +128,40 @@ def is_author(db: Database, assessment_id: int, user_id: int) -> bool:
         [assessment_id, user_id, str(assessment_id), user_id, *_AUTHOR_ACTIONS],
     ).fetchone()
     return row is not None
+
+
+def corrected_by(db: Database, assessment_id: int, user_id: int) -> bool:
+    """Did this user correct the assessment's answers as a reviewer (audited as
+    assessment_corrected)? Then someone else decides it: four eyes on every decision."""
+    row = db.execute(
+        "SELECT 1 FROM audit_log WHERE entity = 'assessment' AND entity_id = ? AND user_id = ? "
+        "AND action = 'assessment_corrected' LIMIT 1",
+        [str(assessment_id), user_id],
+    ).fetchone()
+    return row is not None
+
+
+def refuse_review(
+    db: Database,
+    assessment_id: int,
+    *,
+    action: str,
+    reason: str,
+    user: dict,
+    ip: str | None = None,
+) -> None:
+    """Audit a review the separation-of-duties rules refused (reason: "own_work" or
+    "corrected"): administrators see who tried to decide what they may not."""
+    with write(db):
+        audit.record(
+            db,
+            "review_refused",
+            user=user,
+            ip=ip,
+            entity="assessment",
+            entity_id=assessment_id,
+            after={"action": action, "reason": reason},
+        )
 
 
 def _scored_columns(scored: dict | None) -> dict:
@@ -274,6 +314,8 @@ def review(
         status = next_status(current["status"], action)
         if is_author(db, assessment_id, user["id"]):
             raise SelfReviewError()
+        if action != "return" and corrected_by(db, assessment_id, user["id"]):
+            raise FourEyesError()
         if action != "return":
             panels.check_ready(db, assessment_id)
         changes: dict = {

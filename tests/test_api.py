@@ -819,6 +819,42 @@ def test_nobody_reviews_their_own_assessment(api, db):
     assert accepted.get_json()["status"] == "accepted"
 
 
+def test_whoever_corrected_the_answers_cannot_decide_them(api, db):
+    """Four eyes: the corrector gets 403 naming the field and may still return; another
+    reviewer decides. Each refusal is audited."""
+    aid = submitted(api("yubei"), wid(db, "御临河"))
+    corrector = api("reviewer")
+    corrected = full_river_answers() | {"A1": 96.5}
+    assert (
+        corrector.put(f"/assessments/{aid}", {"answers": corrected, "version": 2}).status_code
+        == 200
+    )
+
+    refused = corrector.post(f"/assessments/{aid}/review", {"action": "accept"})
+    assert refused.status_code == 403
+    message = "您更正过该评估的答案，结论须由另一位审核员作出；您可以退回修改"
+    assert refused.get_json() == {"error": message, "errors": {"action": message}}
+    assert assessments.get(db, aid)["status"] == "submitted"
+    assert audit_actions(db, aid)[-1] == "review_refused"
+
+    accepted = api("admin").post(f"/assessments/{aid}/review", {"action": "accept"})
+    assert (accepted.status_code, accepted.get_json()["status"]) == (200, "accepted")
+
+
+def test_the_corrector_may_return_through_the_api(api, db):
+    aid = submitted(api("yubei"), wid(db, "御临河"))
+    corrector = api("admin")
+    corrected = full_river_answers() | {"A1": 96.5}
+    assert (
+        corrector.put(f"/assessments/{aid}", {"answers": corrected, "version": 2}).status_code
+        == 200
+    )
+    returned = corrector.post(
+        f"/assessments/{aid}/review", {"action": "return", "comment": "请复核"}
+    )
+    assert (returned.status_code, returned.get_json()["status"]) == (200, "returned")
+
+
 def test_review_of_a_missing_assessment_is_404(api):
     assert api("reviewer").post("/assessments/77/review", {"action": "accept"}).status_code == 404
 

@@ -13,6 +13,7 @@ from itertools import product
 import pytest
 
 import clock
+import store
 from scoring import workflow
 from store import assessments, users
 from tests.answers import full_river_answers
@@ -522,6 +523,85 @@ def test_nobody_reviews_their_own_assessment(db, login_as, author_step):
     )
     assert review(reviewer, aid, db, action="accept").status_code == 302
     assert assessments.get(db, aid)["status"] == "accepted"
+
+
+FOUR_EYES = "您更正过该评估的答案，结论须由另一位审核员作出；您可以退回修改"
+
+
+def correct(browser, aid, db, **changes):
+    """A reviewer's correction through the form (audited as assessment_corrected)."""
+    data = as_form("cq-river", full_river_answers() | changes)
+    version = str(assessments.get(db, aid)["version"])
+    response = browser.post(f"/assessments/{aid}/edit", data | {"version": version})
+    assert response.status_code == 303
+    return response
+
+
+@pytest.mark.parametrize(("corrector", "decider"), [("reviewer", "admin"), ("admin", "reviewer")])
+def test_whoever_corrected_the_answers_cannot_decide_them(db, login_as, corrector, decider):
+    """Four eyes: the corrector may return the assessment; another reviewer decides it."""
+    inspector, fixer, other = login_as("yubei"), login_as(corrector), login_as(decider)
+    aid = submitted(db, inspector)
+    correct(fixer, aid, db, A1=96.5)
+
+    page = fixer.get(f"/assessments/{aid}").get_data(as_text=True)
+    assert 'id="four-eyes"' in page
+    assert 'value="return"' in page and 'value="accept"' not in page  # only "return" offered
+    assert 'value="accept"' in other.get(f"/assessments/{aid}").get_data(as_text=True)
+
+    for action in ("accept", "conditional", "reject"):
+        refused = review(fixer, aid, db, action=action, override_reason="理由", comment="意见")
+        assert refused.status_code == 422
+        assert FOUR_EYES in errors_in(refused.get_data(as_text=True))
+    row = assessments.get(db, aid)
+    assert (row["status"], row["decision"], row["reviewer_id"]) == ("submitted", None, None)
+    assert audit_rows(db, "assessment_decided", aid) == []
+    refusals = audit_rows(db, "review_refused", aid)
+    assert [(r["username"], r["after"]) for r in refusals] == [
+        (corrector, {"action": action, "reason": "corrected"})
+        for action in ("accept", "conditional", "reject")
+    ]
+    with pytest.raises(workflow.FourEyesError):  # the store refuses it in any case
+        assessments.review(db, aid, action="accept", user=users.by_username(db, corrector))
+
+    assert review(other, aid, db, action="accept").status_code == 302
+    row = assessments.get(db, aid)
+    assert (row["status"], row["reviewer_name"]) == ("accepted", decider)
+
+
+def test_the_corrector_may_still_return_it(db, login_as):
+    inspector, reviewer = login_as("yubei"), login_as("reviewer")
+    aid = submitted(db, inspector)
+    correct(reviewer, aid, db, A1=96.5)
+    response = review(reviewer, aid, db, action="return", comment="请核实防洪达标率")
+    assert response.status_code == 302
+    assert assessments.get(db, aid)["status"] == "returned"
+    assert audit_rows(db, "review_refused", aid) == []
+
+
+def test_a_refused_self_review_is_audited(db, login_as):
+    admin = login_as("admin")
+    aid = submitted(db, admin)
+    assert review(admin, aid, db, action="accept").status_code == 302
+    (refusal,) = audit_rows(db, "review_refused", aid)
+    assert refusal["after"] == {"action": "accept", "reason": "own_work"}
+    assert assessments.get(db, aid)["status"] == "submitted"
+
+
+def test_demo_data_keeps_four_eyes_and_never_self_review(tmp_path):
+    from store import demo
+
+    demo_db = store.connect(str(tmp_path / "demo.db"))
+    store.migrate(demo_db)
+    demo.seed(demo_db)
+    decided = list(
+        demo_db.query("SELECT id, reviewer_id FROM assessments WHERE decided_on IS NOT NULL")
+    )
+    assert decided
+    for row in decided:
+        assert not assessments.is_author(demo_db, row["id"], row["reviewer_id"])
+        assert not assessments.corrected_by(demo_db, row["id"], row["reviewer_id"])
+    demo_db.close()
 
 
 def test_a_reviewer_cannot_fill_in_or_submit(db, login_as):

@@ -29,7 +29,7 @@ from store import assessments, panels, standings, users, waterbodies
 from . import openapi
 from .auth import User, client_ip
 from .panel import decision_basis, panel_not_ready
-from .review import review_errors
+from .review import duty_refusal, review_errors
 
 
 class ApiBlueprint(Blueprint):
@@ -661,13 +661,15 @@ def assessment_submit(assessment_id: int):
 def assessment_review(assessment_id: int):
     user = require_role("reviewer", "admin")
     row = load_assessment(assessment_id)
-    if assessments.is_author(store.get_db(), assessment_id, user.id):
-        # an administrator holds both roles, but nobody reviews their own work
-        raise ApiError(403, str(workflow.SelfReviewError()))
     body = json_body()
     errors: dict[str, str] = {}
     action = body.get("action")
     action = action if isinstance(action, str) else ""
+    # an administrator holds both roles, but nobody reviews their own work; and whoever
+    # corrected the answers leaves the decision to another reviewer (four eyes)
+    refusal = duty_refusal(row, action, user.row)
+    if refusal is not None:
+        raise ApiError(403, str(refusal), errors={"action": str(refusal)})
     comment = read_text(body, "comment", errors)
     override = read_text(body, "override_reason", errors)
     version = read_version(body, errors, required=False)
@@ -710,8 +712,8 @@ def assessment_review(assessment_id: int):
         )
     except assessments.Conflict as e:
         raise stale(e.current) from None
-    except workflow.SelfReviewError as e:
-        raise ApiError(403, str(e)) from None
+    except (workflow.SelfReviewError, workflow.FourEyesError) as e:
+        raise ApiError(403, str(e), errors={"action": str(e)}) from None
     except panels.PanelNotReady as e:  # an expert's submission raced the check above
         raise ApiError(409, str(e)) from None
     except workflow.TransitionError:

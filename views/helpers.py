@@ -26,6 +26,7 @@ AUDIT_LABELS = {
     "assessment_corrected": "审核员更正答案",
     "assessment_returned": "退回修改",
     "assessment_decided": "作出结论",
+    "review_refused": "审核被拒绝（职责分离）",
     "attachment_added": "上传证明材料",
     "panel_named": "组建专家组",
     "panel_saved": "专家保存评分",

@@ -310,9 +310,13 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
     can_review = workflow.allowed(
         assessment["status"], "accept", current_user.role
     ) and not assessments.is_author(db, assessment["id"], current_user.id)
+    # four eyes: whoever corrected the answers may only return it; another reviewer decides
+    only_return = can_review and assessments.corrected_by(db, assessment["id"], current_user.id)
     if can_review and review_form is None:
         computed = assessment["computed_decision"]
         preselect = {v: k for k, v in workflow.REVIEW_ACTIONS.items()}.get(computed, "return")
+        if only_return:
+            preselect = "return"
         review_form = ReviewForm(
             formdata=None, data={"action": preselect, "version": assessment["version"]}
         )
@@ -326,6 +330,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
         history=history,
         can_edit=edit_action_for(assessment) is not None,
         can_review=can_review,
+        only_return=only_return,
         review_form=review_form,
         radar_svg=charts.result_radar(assessment),
         panel_errors=panel_errors or {},

@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 import clock
 import scoring
@@ -80,6 +79,25 @@ def review_errors(
     return errors
 
 
+def duty_refusal(assessment: dict, action: str, user: dict) -> workflow.TransitionError | None:
+    """Separation of duties, shared by the page and the API: nobody reviews their own work, and
+    a reviewer who corrected the answers leaves the decision on them to another (four eyes;
+    returning stays open to them). A refusal is audited, so administrators see the attempt."""
+    db = store.get_db()
+    if assessments.is_author(db, assessment["id"], user["id"]):
+        error, reason = workflow.SelfReviewError(), "own_work"
+    elif action in workflow.REVIEW_ACTIONS and assessments.corrected_by(
+        db, assessment["id"], user["id"]
+    ):
+        error, reason = workflow.FourEyesError(), "corrected"
+    else:
+        return None
+    assessments.refuse_review(
+        db, assessment["id"], action=action[:20], reason=reason, user=user, ip=client_ip()
+    )
+    return error
+
+
 def _title_date_error(assessment: dict, action: str, decided_on: date) -> str | None:
     """A decision that grants or revokes the title is dated no earlier than the waterbody's
     last title change: a back-dated 摘牌 before the 验收 would make the counts nonsense."""
@@ -113,13 +131,16 @@ def decide(assessment_id: int):
         label = workflow.STATUS_LABELS.get(assessment["status"], assessment["status"])
         flash(f"该评估当前为「{label}」，只有待审核的评估可以审核。", "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
-    if assessments.is_author(db, assessment_id, current_user.id):
+    action = form.action.data or ""
+    refusal = duty_refusal(assessment, action, actor())
+    if isinstance(refusal, workflow.SelfReviewError):
         # the page shows an author no review form; a hand-made post gets the reason
-        flash(str(workflow.SelfReviewError()), "error")
+        flash(str(refusal), "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
+    if refusal is not None:  # the corrector's form offers only "return": a hand-made post
+        return _back(assessment, form, {"action": str(refusal)})
     if form.errors:
         return _back(assessment, form, {"decided_on": "结论日期格式应为 YYYY-MM-DD"})
-    action = form.action.data or ""
     comment = form.comment.data or ""
     override = form.override_reason.data or ""
     decided_on = form.decided_on.data
