@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE=os.path.join(app.instance_path, "happy_rivers.db"),
         UPLOAD_FOLDER=os.path.join(app.instance_path, "uploads"),
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        # evidence per assessment: enough for every indicator's photos, bounded for the disk
+        EVIDENCE_FILES_PER_ASSESSMENT=60,
+        EVIDENCE_BYTES_PER_ASSESSMENT=300 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

@@ -1,7 +1,9 @@
 """Assessments: create, save with optimistic locking, submit, review — each write audited."""
 
 import json
+import re
 import sqlite3
+import unicodedata
 from decimal import Decimal
 
 from sqlite_utils import Database
@@ -379,14 +381,75 @@ def _apply_title(db, assessment, decision, decided_on, user, ip) -> None:
     )
 
 
+class AttachmentLimit(Exception):
+    """The assessment already holds as many files, or as many bytes, as one may."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+FILENAME_MAX = 200
+_SPACES = re.compile(r"\s+")
+
+
+def clean_filename(name: str | None, fallback: str = "证明材料") -> str:
+    """A file name fit to show and to send back in a header: the last path part, without
+    control or format characters (CR/LF and NUL would break the download's header; bidi
+    overrides would disguise the extension), single spaces, at most 200 characters keeping
+    the extension. Chinese and other letters stay as typed."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[/\\]", text)[-1]
+    text = "".join(" " if c.isspace() else c for c in text)
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")
+    text = _SPACES.sub(" ", text).strip(" .")
+    if len(text) > FILENAME_MAX:
+        stem, dot, ext = text.rpartition(".")
+        ext = dot + ext if dot and len(ext) <= 10 else ""
+        text = text[: FILENAME_MAX - len(ext)].rstrip(" .") + ext
+    return text or fallback
+
+
+def _with_clean_name(row: dict) -> dict:
+    # rows stored before names were cleaned may still hold CR/LF or NUL: never hand them out
+    return dict(row) | {"filename": clean_filename(row["filename"])}
+
+
 def attachments(db: Database, assessment_id: int) -> list[dict]:
-    return list(
-        db.query("SELECT * FROM attachments WHERE assessment_id = ? ORDER BY id", [assessment_id])
-    )
+    return [
+        _with_clean_name(r)
+        for r in db.query(
+            "SELECT * FROM attachments WHERE assessment_id = ? ORDER BY id", [assessment_id]
+        )
+    ]
 
 
-def add_attachment(db: Database, row: dict, *, user: dict, ip: str | None = None) -> int:
+def add_attachment(
+    db: Database,
+    row: dict,
+    *,
+    user: dict,
+    ip: str | None = None,
+    max_files: int | None = None,
+    max_bytes: int | None = None,
+) -> int:
+    """Record an uploaded file. With limits, the count and the insert share one BEGIN IMMEDIATE
+    transaction: uploads racing each other queue, so the limit holds however fast they come."""
+    row = row | {"filename": clean_filename(row.get("filename"))}
     with write(db):
+        held, held_bytes = db.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE assessment_id = ?",
+            [row["assessment_id"]],
+        ).fetchone()
+        if max_files is not None and held >= max_files:
+            raise AttachmentLimit(
+                f"文件：每份评估最多上传 {max_files} 个证明材料，本评估已达上限，未上传"
+            )
+        if max_bytes is not None and held_bytes + row["size"] > max_bytes:
+            raise AttachmentLimit(
+                f"文件：每份评估的证明材料合计不能超过 {max_bytes // (1024 * 1024)} MB"
+                f"（已上传 {held_bytes / (1024 * 1024):.1f} MB），未上传"
+            )
         attachment_id = (
             db["attachments"].insert(row | {"uploaded_by": user["id"], "created_at": now()}).last_pk
         )
@@ -404,4 +467,4 @@ def add_attachment(db: Database, row: dict, *, user: dict, ip: str | None = None
 
 def attachment(db: Database, attachment_id: int) -> dict | None:
     rows = list(db.query("SELECT * FROM attachments WHERE id = ?", [attachment_id]))
-    return rows[0] if rows else None
+    return _with_clean_name(rows[0]) if rows else None

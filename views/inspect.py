@@ -368,13 +368,14 @@ def attachment_upload(assessment_id: int):
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = f"{digest[:16]}-{secrets.token_hex(4)}{UPLOAD_TYPES[kind][0]}"
     (folder / stored_name).write_bytes(content)
+    filename = assessments.clean_filename(upload.filename[:1000])
     try:
         assessments.add_attachment(
             store.get_db(),
             {
                 "assessment_id": assessment_id,
                 "indicator": indicator,
-                "filename": upload.filename[:200],
+                "filename": filename,
                 "stored_name": stored_name,
                 "sha256": digest,
                 "content_type": kind,
@@ -382,11 +383,17 @@ def attachment_upload(assessment_id: int):
             },
             user=actor(),
             ip=client_ip(),
+            max_files=current_app.config["EVIDENCE_FILES_PER_ASSESSMENT"],
+            max_bytes=current_app.config["EVIDENCE_BYTES_PER_ASSESSMENT"],
         )
+    except assessments.AttachmentLimit as e:
+        (folder / stored_name).unlink(missing_ok=True)
+        flash(e.message, "error")
+        return redirect(back)
     except BaseException:
         (folder / stored_name).unlink(missing_ok=True)  # no file without its row
         raise
-    flash(f"已上传「{upload.filename}」", "success")
+    flash(f"已上传「{filename}」", "success")
     return redirect(back)
 
 
