@@ -66,7 +66,7 @@ class _Scored:
 
 def _stamp(day: date, rng: random.Random) -> str:
     moment = datetime.combine(day, time(8, 0), UTC) + timedelta(seconds=rng.randrange(9 * 3600))
-    return moment.isoformat(timespec="seconds")
+    return clock.stamp(moment)
 
 
 def _answer_pool(rng: random.Random, per_rubric: int) -> dict[str, dict[str, list[_Scored]]]:

@@ -296,3 +296,16 @@ def test_only_the_clock_module_reads_the_system_clock():
             offenders += [f"{path.relative_to(ROOT)}: {m}" for m in SYSTEM_CLOCK.findall(text)]
     offenders += [f"app.py: {m}" for m in SYSTEM_CLOCK.findall((ROOT / "app.py").read_text())]
     assert offenders == []
+
+
+RAW_STAMP = re.compile(r"\b\w*_at\s*\[\s*:|\.at\.replace|\bat\s*\[\s*:|_at\.replace")
+
+
+def test_templates_show_stored_stamps_only_in_beijing_time():
+    """A stamp cut with [:10] shows the UTC date: between 16:00 and 24:00 UTC, yesterday's."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for match in RAW_STAMP.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
