@@ -128,6 +128,7 @@ def test_no_page_needs_inline_script_or_style(db, login_as, decided_river, clien
     draft = new_assessment(inspector, river_id(db, "长寿湖"))
     pages = [
         (client, "/login"),
+        (client, "/offline"),
         (inspector, "/waterbodies"),
         (inspector, f"/waterbodies/{river_id(db)}"),
         (inspector, f"/assessments/{draft}/edit"),

@@ -9,7 +9,7 @@ from presentation attributes.
 
 from tests.answers import full_river_answers
 
-from .helpers import login
+from .helpers import PASSWORD, login
 
 LISTEN = """
 window.__csp = [];
@@ -106,8 +106,16 @@ def test_main_pages_run_without_a_csp_violation(new_page, live_app):
     page.get_by_role("button", name="打印 / 另存为 PDF").click()
     page.wait_for_function("window.__printed === true")
 
-    reviewer = new_page(phone=False)
-    console = watch(reviewer)
-    login(reviewer, "admin")
-    for url in ("/review", "/admin/users", "/admin/audit"):
-        visit(reviewer, console, url)
+    for username, urls in (
+        ("admin", ("/review", "/admin/users", "/admin/audit")),
+        ("expert", ("/panel", "/offline")),  # an expert signs in to the panel queue
+    ):
+        other = new_page(phone=False)
+        console = watch(other)
+        other.goto("/login")
+        other.get_by_label("用户名").fill(username)
+        other.get_by_label("密码").fill(PASSWORD)
+        other.get_by_role("button", name="登录").click()
+        other.wait_for_url(lambda url: not url.endswith("/login"))
+        for url in urls:
+            visit(other, console, url)
