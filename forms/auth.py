@@ -1,7 +1,8 @@
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 ROLE_CHOICES = [
     SelectChoice("inspector", "区县检查员"),
@@ -39,6 +40,33 @@ class UserForm(FlaskForm):
         "初始密码",
         validators=[
             DataRequired("请填写密码"),
-            Length(min=8, max=200, message="密码须为 8 到 200 位"),
+            # length and strength: store.users.password_problem, the same rule everywhere
         ],
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    """A user's own new password (the policy itself is store.users.password_problem)."""
+
+    current_password = PasswordField("当前密码", validators=[DataRequired(_("请填写当前密码"))])
+    new_password = PasswordField("新密码", validators=[DataRequired(_("请填写新密码"))])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[
+            DataRequired(_("请再次输入新密码")),
+            EqualTo("new_password", message=_("两次输入的新密码不一致")),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """An administrator's temporary password for a user, who must change it at sign-in."""
+
+    password = PasswordField("临时密码", validators=[DataRequired(_("请填写临时密码"))])
+
+
+class UserEditForm(FlaskForm):
+    """An administrator changes a user's role and district (checked by store.users.update)."""
+
+    role = SelectField("角色", choices=ROLE_CHOICES, validate_choice=False)
+    district = SelectField("所属区县（检查员必选）", choices=[], validate_choice=False)

@@ -126,3 +126,8 @@ def succeeded(db: Database, username: str, address: str | None) -> None:
             "WHERE scope = 'address' AND key = ?",
             [FREE_FAILURES["address"], keys["address"]],
         )
+        # nothing left to remember: no row (a quiet site keeps an empty table)
+        db.execute(
+            "DELETE FROM login_throttle WHERE scope = 'address' AND key = ? AND failures = 0",
+            [keys["address"]],
+        )

@@ -20,7 +20,7 @@ unless said otherwise:
 Roles: anonymous; yubei (inspector of 渝北区, "own"); beibei (inspector of 北碚区, "other");
 reviewer; admin; e1 (an expert named on "panel", "expert"); e2 (an expert named on another
 panel only, "other_expert"). Extra users: "spare" (active, to deactivate) and "retired"
-(inactive).
+(inactive). yubei has one API token.
 
 Experts are refused every page outside their panels (views.panel.confine_experts), so a row
 that does not say otherwise expects 403 for both expert columns.
@@ -55,6 +55,7 @@ ROLE_USERS = {
     "other_expert": "e2",
 }
 MISSING = 9999
+NEW = "lantern-ridge-2031"  # a new password that passes the policy
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -139,6 +140,16 @@ MATRIX: list[Route] = [
     row("GET", "/sw.js", 200, *same(200), experts=(200, 200)),
     row("GET", "/manifest.webmanifest", 200, *same(200), experts=(200, 200)),
     row("GET", "/offline", 200, *same(200), experts=(200, 200)),
+    # own account: password and API tokens (experts too) ---------------------------------------
+    row("GET", "/account/password", LOGIN, *same(200), experts=(200, 200)),
+    row("POST", "/account/password", LOGIN, *same(To("/")), experts=(To("/"),) * 2,
+        data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW}),
+    row("POST", "/account/password", LOGIN, *same(422), experts=(422, 422),
+        data={"current_password": PASSWORD, "new_password": NEW, "confirm": "other"}),
+    row("GET", "/account/tokens", LOGIN, *same(200), experts=(200, 200)),
+    row("POST", "/account/tokens/{token}/revoke", LOGIN, To("/account/tokens"), 404, 404, 404,
+        experts=(404, 404)),
+    row("POST", "/account/tokens/{missing}/revoke", LOGIN, *same(404), experts=(404, 404)),
     # inspect: waterbodies -------------------------------------------------------------------------
     row("GET", "/", LOGIN, *same(To("/waterbodies")), experts=(To("/panel"),) * 2),
     row("GET", "/waterbodies", LOGIN, *same(200)),
@@ -280,6 +291,22 @@ MATRIX: list[Route] = [
         To("/admin/users", refused=True)),  # an administrator cannot deactivate themself
     row("POST", "/admin/users/{missing}/deactivate", LOGIN, 403, 403, 403, 404),
     row("POST", "/admin/users/{missing}/activate", LOGIN, 403, 403, 403, 404),
+    row("GET", "/admin/users/{spare}", LOGIN, 403, 403, 403, 200),
+    row("GET", "/admin/users/{missing}", LOGIN, 403, 403, 403, 404),
+    row("POST", "/admin/users/{spare}", LOGIN, 403, 403, 403, To("/admin/users"),
+        data={"role": "reviewer", "district": ""}),
+    row("POST", "/admin/users/{spare}", LOGIN, 403, 403, 403, 422,
+        data={"role": "inspector", "district": ""}),
+    row("POST", "/admin/users/{admin_id}", LOGIN, 403, 403, 403, 422,
+        data={"role": "reviewer", "district": ""}),  # an administrator cannot demote themself
+    row("POST", "/admin/users/{missing}", LOGIN, 403, 403, 403, 404,
+        data={"role": "reviewer", "district": ""}),
+    row("POST", "/admin/users/{spare}/password", LOGIN, 403, 403, 403, To("/admin/users"),
+        data={"password": "temporary-river-88"}),
+    row("POST", "/admin/users/{spare}/password", LOGIN, 403, 403, 403, 422,
+        data={"password": "short"}),
+    row("POST", "/admin/users/{missing}/password", LOGIN, 403, 403, 403, 404,
+        data={"password": "temporary-river-88"}),
     row("GET", "/admin/audit", LOGIN, 403, 403, 403, 200),
     row("GET", "/admin/audit?action=login&since=2020-01-01&until=2099-12-31", LOGIN,
         403, 403, 403, 200),
@@ -348,6 +375,8 @@ def _build_world(db) -> dict:
         users.create(db, username, PASSWORD, role, district)
     user = {u["username"]: u for u in users.list_users(db)}
     users.set_active(db, user["retired"]["id"], False, actor=user["admin"])
+    users.create_token(db, user["yubei"]["id"], "matrix")
+    (token,) = db.execute("SELECT id FROM api_tokens").fetchone()
     yulin = waterbodies.create(db, {"name": "御临河", "kind": "river", "district": "渝北区"})
     changshou = waterbodies.create(
         db, {"name": "长寿湖", "kind": "reservoir", "district": "渝北区"}
@@ -446,6 +475,7 @@ def _build_world(db) -> dict:
         "spare": user["spare"]["id"],
         "retired": user["retired"]["id"],
         "admin_id": user["admin"]["id"],
+        "token": token,
         "v_draft": version[draft],
         "v_submitted": version[submitted],
         "v_returned": version[returned],
@@ -501,6 +531,7 @@ def fingerprint(app) -> tuple:
                 "waterbodies",
                 "panels",
                 "panel_experts",
+                "api_tokens",
             )
         )
     folder = Path(app.config["UPLOAD_FOLDER"])

@@ -93,12 +93,12 @@ def test_create_user_and_token(runner, db):
             "--district",
             "500101",
             "--password",
-            "pw-12345678",
+            "pw-lantern-2031",
         ]
     )
     assert result.exit_code == 0, result.output
     row = next(db.query("SELECT * FROM users WHERE username = 'wz'"))
-    assert row["district_code"] == "500101" and row["password_hash"] != "pw-12345678"
+    assert row["district_code"] == "500101" and row["password_hash"] != "pw-lantern-2031"
     token = runner.invoke(args=["create-token", "wz"]).output.strip()
     assert token.startswith("hr_")
     stored = db.execute("SELECT token_hash FROM api_tokens").fetchone()[0]
@@ -107,7 +107,7 @@ def test_create_user_and_token(runner, db):
 
 def test_create_user_needs_a_district_for_inspectors(runner):
     result = runner.invoke(
-        args=["create-user", "x", "--role", "inspector", "--password", "pw-12345678"]
+        args=["create-user", "x", "--role", "inspector", "--password", "pw-lantern-2031"]
     )
     assert result.exit_code == 2
     assert "district" in result.stderr

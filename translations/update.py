@@ -5,7 +5,8 @@
 
 Message ids are the Chinese texts. They come from two places:
 
-- every literal `_('…')` in templates/ (Babel's Jinja extractor) and `gettext("…")` in views/,
+- every literal `_('…')` in templates/ (Babel's Jinja extractor), `gettext("…")` in views/ and
+  `_("…")` (lazy_gettext) in forms/,
 - the label tables the templates translate at run time, e.g. `_(STATUS_LABELS[status])`:
   listed in DYNAMIC below, read from the code so a new status gets a new id.
 
@@ -44,6 +45,7 @@ DYNAMIC = [
     ("views.auth", "ROLE_LABELS"),
     ("views.charts", "TARGET_STATUS_LABELS"),
     ("views.board", "WATERBODY_KINDS"),
+    ("store.users", "PASSWORD_RULES"),
 ]
 # form classes whose labels (and choices) templates pass to _(): `_(f.label.text)`
 FORMS = [("forms.review", "ReviewForm"), ("forms.auth", "LoginForm")]
@@ -74,7 +76,9 @@ def message_ids() -> dict[str, list[str]]:
         options_map={"**.html": {}},
     )
     in_views = extract_from_dir(str(ROOT / "views"), method_map=[("**.py", "python")])
-    for folder, items in (("templates", extracted), ("views", in_views)):
+    # forms/ marks validator messages with lazy_gettext imported as `_`
+    in_forms = extract_from_dir(str(ROOT / "forms"), method_map=[("**.py", "python")])
+    for folder, items in (("templates", extracted), ("views", in_views), ("forms", in_forms)):
         for filename, _lineno, message, _comments, _context in items:
             msgid = message if isinstance(message, str) else message[0]
             found.setdefault(msgid, [])

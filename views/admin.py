@@ -3,11 +3,12 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 import clock
 import store
-from forms.auth import UserForm
+from forms.auth import ResetPasswordForm, UserEditForm, UserForm
 from store import audit, users, waterbodies
 
 from .auth import ROLE_LABELS, actor, client_ip, roles_required
@@ -22,9 +23,7 @@ ENTITY_LABELS = {"assessment": "评估", "waterbody": "河湖", "user": "用户"
 
 def _user_form(formdata=None) -> UserForm:
     form = UserForm(formdata=formdata) if formdata is not None else UserForm()
-    form.district.choices = [("", "—（审核员、管理员不绑定区县）")] + [
-        (d["code"], d["name"]) for d in waterbodies.districts(store.get_db())
-    ]
+    form.district.choices = _district_choices()
     return form
 
 
@@ -62,7 +61,7 @@ def user_create():
             for name, message in e.errors.items():
                 field = form._fields.get(name)
                 if field is not None:
-                    field.errors = [*field.errors, message]
+                    field.errors = [*field.errors, gettext(message)]
         else:
             role = ROLE_LABELS[form.role.data]
             flash(f"已创建用户 {form.username.data.strip()}（{role}）", "success")
@@ -104,6 +103,99 @@ def user_deactivate(user_id: int):
 @roles_required("admin")
 def user_activate(user_id: int):
     return _set_active(user_id, True)
+
+
+def _district_choices() -> list[tuple[str, str]]:
+    return [("", "—（审核员、管理员不绑定区县）")] + [
+        (d["code"], d["name"]) for d in waterbodies.districts(store.get_db())
+    ]
+
+
+def _load_user(user_id: int) -> dict:
+    row = users.get(store.get_db(), user_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _render_user(row: dict, edit: UserEditForm, reset: ResetPasswordForm, status: int = 200):
+    return (
+        render_template(
+            "admin/user.html", user=row, edit=edit, reset=reset, role_labels=ROLE_LABELS
+        ),
+        status,
+    )
+
+
+def _edit_form(row: dict | None = None, formdata=None) -> UserEditForm:
+    if row is not None:
+        form = UserEditForm(formdata=None, role=row["role"], district=row["district_code"] or "")
+    else:
+        form = UserEditForm(formdata=formdata)
+    form.district.choices = _district_choices()
+    return form
+
+
+@bp.get("/users/<int:user_id>")
+@roles_required("admin")
+def user_page(user_id: int):
+    row = _load_user(user_id)
+    return _render_user(row, _edit_form(row), ResetPasswordForm(formdata=None))
+
+
+@bp.post("/users/<int:user_id>")
+@roles_required("admin")
+def user_update(user_id: int):
+    row = _load_user(user_id)
+    form = _edit_form(formdata=request.form)
+    if not form.validate():
+        abort(400)  # the only validator is the CSRF token
+    if user_id == current_user.id and form.role.data != "admin":
+        # the last word on who administers should not be lost by a slip of the mouse
+        form.role.errors = [gettext("不能取消自己的管理员角色")]
+    else:
+        try:
+            users.update(
+                store.get_db(),
+                user_id,
+                form.role.data,
+                form.district.data or None,
+                actor=actor(),
+                ip=client_ip(),
+            )
+        except users.UserError as e:
+            for name, message in e.errors.items():
+                form[name].errors = [*form[name].errors, message]
+        else:
+            flash(gettext("已更新用户 %(name)s", name=row["username"]), "success")
+            return redirect(url_for("admin.users"))
+    return _render_user(row, form, ResetPasswordForm(formdata=None), 422)
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+def user_reset_password(user_id: int):
+    row = _load_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.reset_password(
+                store.get_db(), user_id, form.password.data, actor=actor(), ip=client_ip()
+            )
+        except users.UserError as e:
+            form.password.errors = [*form.password.errors, gettext(e.errors["password"])]
+        else:
+            flash(
+                gettext(
+                    "已为 %(name)s 设置临时密码：其登录已全部退出，下次登录时须修改密码",
+                    name=row["username"],
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    elif form.csrf_token.errors:
+        abort(400)
+    return _render_user(row, _edit_form(row), form, 422)
 
 
 def _parse_day(raw: str, label: str, errors: dict, key: str) -> date | None:

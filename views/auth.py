@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.cli import with_appcontext
@@ -29,8 +30,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import store
-from forms.auth import LoginForm
-from store import audit, throttle, users
+from forms.auth import ChangePasswordForm, LoginForm
+from store import throttle, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -69,7 +70,12 @@ class User(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    row = users.get(store.get_db(), int(user_id))
+    """The signed cookie names the user and a server-side session; the session must still
+    exist (signing out, deactivation and password changes delete it)."""
+    session_id = session.get("sid")
+    if not session_id:
+        return None
+    row = users.user_for_session(store.get_db(), int(user_id), session_id)
     return User(row) if row else None
 
 
@@ -150,9 +156,8 @@ def login():
         row = users.by_username(db, username)
         if users.check_password(row, form.password.data) and row["active"]:
             throttle.succeeded(db, username, ip)
+            session["sid"] = users.start_session(db, row, ip, replaces=session.get("sid"))
             login_user(User(row))
-            with store.write(db):
-                audit.record(db, "login", user=row, ip=ip, entity="user", entity_id=row["id"])
             return redirect(safe_next(request.args.get("next")) or url_for("inspect.index"))
         throttle.failed(db, username, ip, first_delay=first_delay)
         form.password.errors.append("用户名或密码不正确，或账号已停用")
@@ -162,14 +167,80 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    db = store.get_db()
-    with store.write(db):
-        audit.record(
-            db, "logout", user=actor(), ip=client_ip(), entity="user", entity_id=current_user.id
-        )
+    users.end_session(store.get_db(), session.pop("sid", None), actor(), ip=client_ip())
     logout_user()
     flash("已退出登录")
     return redirect(url_for("auth.login"))
+
+
+# Pages a user who must change their password can still reach.
+OPEN_WHILE_PASSWORD_MUST_CHANGE = {"auth.change_password", "auth.logout", "static", "set_language"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """After an administrator's reset, every page leads to the change-password page."""
+    if request.blueprint == "api" or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE:
+        return None
+    if current_user.is_authenticated and current_user.row.get("must_change_password"):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        db = store.get_db()
+        row = users.get(db, current_user.id)
+        ip = client_ip()
+        # the current password is checked like a sign-in, so a borrowed session cannot be used
+        # to guess it at full speed
+        first_delay = current_app.config["LOGIN_THROTTLE_FIRST_DELAY"]
+        wait = throttle.reserve(db, row["username"], ip, first_delay=first_delay)
+        if wait:
+            form.current_password.errors.append(
+                gettext("登录尝试过于频繁，请 %(wait)s后再试", wait=wait_text(wait))
+            )
+            return render_template("auth/password.html", form=form), 429, {"Retry-After": str(wait)}
+        if not users.check_password(row, form.current_password.data):
+            throttle.failed(db, row["username"], ip, first_delay=first_delay)
+            form.current_password.errors.append(gettext("当前密码不正确"))
+        else:
+            throttle.succeeded(db, row["username"], ip)
+            try:
+                users.change_password(
+                    db, row, form.new_password.data, keep_session=session.get("sid"), ip=ip
+                )
+            except users.UserError as e:
+                form.new_password.errors.append(gettext(e.errors["new_password"]))
+            else:
+                flash(gettext("密码已修改；您在其他设备上的登录已退出。"), "success")
+                return redirect(url_for("inspect.index"))
+        status = 422
+    elif request.method == "POST":
+        if form.csrf_token.errors:
+            abort(400)
+        status = 422
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens():
+    rows = users.list_tokens(store.get_db(), current_user.id)
+    return render_template("auth/tokens.html", rows=rows)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int):
+    if not users.revoke_token(store.get_db(), actor(), token_id, ip=client_ip()):
+        abort(404)  # not theirs, already revoked, or no such token: nothing to tell apart
+    flash(gettext("API 令牌已撤销"), "success")
+    return redirect(url_for("auth.tokens"))
 
 
 @click.command("create-user")

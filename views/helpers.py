@@ -42,6 +42,10 @@ AUDIT_LABELS = {
     "user_deactivated": "停用用户",
     "user_activated": "启用用户",
     "token_created": "创建 API 令牌",
+    "token_revoked": "撤销 API 令牌",
+    "user_updated": "修改用户角色或区县",
+    "password_changed": "修改密码",
+    "password_reset": "管理员重置密码",
     "waterbody_created": "新增河湖",
 }
 

@@ -51,6 +51,10 @@ bp = Blueprint("panel", __name__)
 EXPERT_PAGES = {
     "auth.login",
     "auth.logout",
+    # their own password and API tokens
+    "auth.change_password",
+    "auth.tokens",
+    "auth.token_revoke",
     "set_language",
     "static",
     "inspect.assessment_view",
