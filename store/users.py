@@ -3,11 +3,13 @@ hashed only."""
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
+
+import clock
 
 from . import audit, now, write
 
@@ -248,7 +250,7 @@ def start_session(
     """A new sign-in session (ending the one this browser had, if any): returns the random id
     for the (signed) session cookie."""
     session_id = secrets.token_urlsafe(32)
-    cutoff = (datetime.now(UTC) - SESSION_LIFETIME).isoformat(timespec="seconds")
+    cutoff = clock.stamp(clock.utc_now() - SESSION_LIFETIME)
     with write(db):
         # the user's long-expired sessions go now, so the table does not grow for ever
         db.execute(
@@ -264,7 +266,7 @@ def start_session(
 
 def user_for_session(db: Database, user_id: int, session_id: str) -> dict | None:
     """The user of a live session: one primary-key look-up on every signed-in request."""
-    cutoff = (datetime.now(UTC) - SESSION_LIFETIME).isoformat(timespec="seconds")
+    cutoff = clock.stamp(clock.utc_now() - SESSION_LIFETIME)
     rows = list(
         db.query(
             "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -366,8 +368,8 @@ def user_for_token(db: Database, token: str) -> dict | None:
         return None
     row = rows[0]
     token_id, last_used = row.pop("token_id"), row.pop("token_last_used_at")
-    at = datetime.now(UTC)
-    if last_used is None or at - datetime.fromisoformat(last_used) >= TOKEN_TOUCH_INTERVAL:
+    at, previous = clock.utc_now(), clock.parse(last_used)
+    if previous is None or at - previous >= TOKEN_TOUCH_INTERVAL:
         with write(db):
-            db["api_tokens"].update(token_id, {"last_used_at": at.isoformat(timespec="seconds")})
+            db["api_tokens"].update(token_id, {"last_used_at": clock.stamp(at)})
     return row
