@@ -75,6 +75,7 @@
         if (replaced) tx.store.delete(replaced.id);
         var entry = {
           id: newId(), user: op.user, url: op.url, formUrl: op.formUrl, label: op.label || "",
+          kind: op.kind || "form",
           fields: op.fields, hasFile: op.fields.some(function (f) { return typeof f[1] !== "string"; }),
           queuedAt: Date.now(), state: "pending", tries: 0,
         };
@@ -144,14 +145,18 @@
     }, function () { return { outcome: "retry", response: null }; });
   }
 
-  var flushing = null;
+  var flushing = null, again = null;
 
   // Send the user's pending entries, oldest first; stop at the first that cannot get through
   // (the network is still gone, or the server is down). One run at a time on the device: the
   // pages and the service worker take the same Web Lock, so a tab and Background Sync do not
   // both send an entry (the server would answer the second from its idempotency record anyway).
   function flush(user, origin) {
-    if (flushing) return flushing;
+    // asked again while a round is running (an entry queued meanwhile): one more round after it
+    if (flushing) {
+      if (!again) again = flushing.then(function () { again = null; return flush(user, origin); });
+      return again;
+    }
     var locks = global.navigator && global.navigator.locks;
     var run = function () { return flushUnlocked(user, origin); };
     flushing = (locks ? locks.request("happy-rivers-outbox", run) : run())

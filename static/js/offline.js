@@ -87,6 +87,32 @@
     }).catch(function () { /* no Background Sync: the online event and the next page load send */ });
   }
 
+  // data-offline-prefetch: space-separated URLs to keep (or, empty, the element's own href)
+  function prefetchUrls(root) {
+    var urls = [];
+    (root ? [root] : document.querySelectorAll("[data-offline-prefetch]")).forEach(function (el) {
+      var list = (el.getAttribute("data-offline-prefetch") || el.getAttribute("href") || "").trim();
+      list.split(/\s+/).forEach(function (url) { if (url) urls.push(new URL(url, location.href).href); });
+    });
+    return urls;
+  }
+
+  // 开始填写 on a waterbody page creates the assessment on the server. Without a network the
+  // blank form of the chosen kind (kept when this page was opened) opens instead; it creates the
+  // assessment, answers and all, when its first save is sent.
+  document.querySelectorAll("form[data-offline-prefetch]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (navigator.onLine) return;
+      var kind = form.querySelector('[name="kind"]');
+      var url = prefetchUrls(form).find(function (u) {
+        return !kind || new URL(u).searchParams.get("kind") === kind.value;
+      });
+      if (!url) return;
+      e.preventDefault();
+      location.assign(url);
+    });
+  });
+
   // The page the inspector opened first (before the worker controlled it) is kept too, and so
   // are the new-assessment forms the waterbody page marks for offline use.
   function keepForOffline() {
@@ -95,10 +121,7 @@
     if (!navigator.serviceWorker || !navigator.serviceWorker.controller) {
       if (document.querySelector("main") && !document.querySelector("[data-offline-no-cache]")) urls.push(location.href);
     }
-    document.querySelectorAll("[data-offline-prefetch]").forEach(function (el) {
-      var url = el.getAttribute("data-offline-prefetch") || el.getAttribute("href");
-      if (url) urls.push(new URL(url, location.href).href);
-    });
+    prefetchUrls().forEach(function (url) { urls.push(url); });
     if (!urls.length) return;
     caches.open(S.PAGES_CACHE).then(function (cache) {
       return Promise.all(urls.map(function (url) {
@@ -325,6 +348,7 @@
       var mine = pending.filter(function (r) { return r.formUrl === here; });
       if (!mine.length) say("queued", "");
       else if (!statusEl || !statusEl.querySelector('[data-topic="queued"]')) say("queued", T.pending_here, "warning");
+      if (api.onOutbox) api.onOutbox(rows);
       ["conflict", "invalid", "refused"].forEach(function (state) {
         rows.filter(function (r) { return r.state === state; }).forEach(function (r) {
           var actions = state === "refused"
@@ -359,6 +383,13 @@
       if (sent.length) say("synced", fmt(T.synced, { n: sent.length }), "success");
       var chain = Promise.resolve();
       sent.forEach(function (r) {
+        if (r.entry.kind === "upload") {
+          // the evidence list of the page the server answered with shows the new file
+          if (r.entry.formUrl === here && api.onUploaded) {
+            chain = chain.then(function () { return r.response.text(); }).then(api.onUploaded);
+          }
+          return;
+        }
         if (!keeper || r.entry.formUrl !== keeper.key) return;
         var answered = new URL(r.response.url);
         if (answered.pathname !== location.pathname) {
@@ -374,6 +405,28 @@
       document.documentElement.setAttribute("data-outbox-flushed", String(Date.now()));
     });
   }
+
+  // What static/js/evidence.js uses: queue an operation (an upload) like a save, and be told
+  // when the answer to an upload of this page arrives.
+  var api = window.HappyRiversOffline = {
+    user: user,
+    here: here,
+    texts: T,
+    say: say,
+    queue: function (op) {
+      op.user = user;
+      op.formUrl = op.formUrl || here;
+      return S.enqueue(op).then(function (entry) {
+        requestSync();
+        return refreshOutbox().then(function () {
+          if (navigator.onLine) flushNow();
+          return entry;
+        });
+      });
+    },
+    onUploaded: null,
+    onOutbox: null,
+  };
 
   // -- sign-out on a shared phone --------------------------------------------------------------
 

@@ -7,17 +7,20 @@ test waits for conditions the page exposes (the worker controlling the page, the
 IndexedDB, the badge), never for a fixed time.
 """
 
+import base64
 import hashlib
 import re
 import shutil
 import time
+from pathlib import Path
+from struct import pack, unpack
 
 import pytest
 from playwright.sync_api import expect
 
-from store import audit
+from store import assessments, audit
 
-from .helpers import login, shot
+from .helpers import assert_no_horizontal_scroll, login, shot
 
 PAGES_CACHE = "happy-rivers-pages"
 
@@ -89,7 +92,14 @@ def test_typed_offline_survives_an_offline_reload(new_page, live_app):
     expect(page.get_by_label("评分说明").first).to_have_value("古桥保存完好")
     expect(page.locator("#offline-status")).to_contain_text("已恢复本机未同步的内容")
     expect(page.locator("#offline-status")).to_contain_text("当前离线")
-    print(f"\noffline reload of a cached form to restored draft: {elapsed * 1000:.0f} ms")
+    paint = page.evaluate(
+        """() => [performance.getEntriesByType('navigation')[0].responseEnd,
+                  (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime]"""
+    )
+    print(
+        f"\ncached form offline: answered by the worker at {paint[0]:.0f} ms, first paint "
+        f"{paint[1]:.0f} ms, draft restored and client ready {elapsed * 1000:.0f} ms after reload"
+    )
     shot(page, "offline-01-restored-after-reload", full_page=False)
 
     # and the next time it opens online, the draft is still put back (nothing was saved)
@@ -233,3 +243,171 @@ def test_a_new_deployment_while_offline_still_opens_the_cached_form(
     expect(page.get_by_label("防洪达标率")).to_have_value(re.compile(r"^93(\.0+)?$"))
     css_text = page.evaluate("fetch('/static/css/app.css').then(r => r.text())")
     assert "release 2" in css_text  # the new shell, served offline from the new precache
+
+
+def test_the_worker_precaches_the_shell_the_rubrics_and_the_offline_page(new_page, live_app):
+    page = new_page(phone=True)
+    login(page, "yubei")
+    ready(page)
+    cached = page.evaluate(
+        """() => caches.keys()
+             .then(names => names.filter(n => n.includes('precache')))
+             .then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()
+               .then(reqs => Promise.all(reqs.map(r => c.match(r).then(res => res.blob())
+                 .then(b => [new URL(r.url).pathname, b.size]))))))))
+             .then(lists => lists.flat())"""
+    )
+    paths = {path for path, _size in cached}
+    for path in ("/static/css/app.css", "/static/js/offline.js", "/static/js/form.js", "/offline"):
+        assert path in paths
+    served = {rule.rule for rule in live_app.app.url_map.iter_rules()}
+    if "/rubrics/<rubric_id>/<version>.json" in served:
+        assert {"/rubrics/cq-river/2025.1.json", "/rubrics/cq-reservoir/2025.1.json"} <= paths
+    total = sum(size for _path, size in cached)
+    print(f"\nprecached: {len(cached)} files, {total / 1024:.1f} KB")
+    for path, size in sorted(cached):
+        print(f"  {size / 1024:7.1f} KB  {path}")
+
+
+# -- evidence photos (§3) ------------------------------------------------------------------------
+
+
+def exif_app1(taken: str, latitude: float, longitude: float) -> bytes:
+    """A JPEG APP1 segment with EXIF DateTimeOriginal and a GPS position, as a camera writes it
+    (little-endian TIFF: IFD0 → Exif IFD and GPS IFD, then their data)."""
+
+    def entry(tag: int, kind: int, count: int, value: bytes | int) -> bytes:
+        raw = value if isinstance(value, bytes) else pack("<I", value)
+        return pack("<HHI", tag, kind, count) + raw.ljust(4, b"\x00")
+
+    def dms(value: float) -> bytes:
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        millis = round(((value - degrees) * 60 - minutes) * 60 * 1000)
+        return pack("<IIIIII", degrees, 1, minutes, 1, millis, 1000)
+
+    ifd0, exif_ifd, gps_ifd, data = 8, 38, 56, 110
+    stamp = taken.encode() + b"\x00"  # 20 bytes
+    body = b"II*\x00" + pack("<I", ifd0)
+    body += pack("<H", 2) + entry(0x8769, 4, 1, exif_ifd) + entry(0x8825, 4, 1, gps_ifd)
+    body += pack("<I", 0)
+    body += pack("<H", 1) + entry(0x9003, 2, len(stamp), data) + pack("<I", 0)
+    body += pack("<H", 4)
+    body += entry(0x0001, 2, 2, b"N\x00") + entry(0x0002, 5, 3, data + 20)
+    body += entry(0x0003, 2, 2, b"E\x00") + entry(0x0004, 5, 3, data + 44)
+    body += pack("<I", 0)
+    assert len(body) == data
+    body += stamp + dms(latitude) + dms(longitude)
+    payload = b"Exif\x00\x00" + body
+    return b"\xff\xe1" + pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_size(jpeg: bytes) -> tuple[int, int]:
+    """(width, height) from a JPEG's start-of-frame segment."""
+    i = 2
+    while i < len(jpeg):
+        marker, length = jpeg[i + 1], unpack(">H", jpeg[i + 2 : i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = unpack(">HH", jpeg[i + 5 : i + 9])
+            return width, height
+        i += 2 + length
+    raise ValueError("no start of frame")
+
+
+def camera_photo(page, width: int, height: int) -> bytes:
+    """A JPEG the size of a phone camera's, drawn by the browser (no image library needed)."""
+    encoded = page.evaluate(
+        """([w, h]) => new Promise(resolve => {
+             const canvas = document.createElement('canvas');
+             canvas.width = w; canvas.height = h;
+             const g = canvas.getContext('2d');
+             const sky = g.createLinearGradient(0, 0, 0, h);
+             sky.addColorStop(0, '#7fb2e5'); sky.addColorStop(1, '#2f6b3a');
+             g.fillStyle = sky; g.fillRect(0, 0, w, h);
+             canvas.toBlob(blob => {
+               const reader = new FileReader();
+               reader.onload = () => resolve(reader.result.split(',')[1]);
+               reader.readAsDataURL(blob);
+             }, 'image/jpeg', 0.92);
+           })""",
+        [width, height],
+    )
+    return base64.b64decode(encoded)
+
+
+def test_a_photo_taken_offline_is_uploaded_once_with_its_exif(new_page, live_app):
+    river = live_app.new_waterbody("取证河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    open_form_online(page, live_app, aid)
+    plain = camera_photo(page, 2400, 1800)
+    photo = plain[:2] + exif_app1("2026:12:04 10:15:30", 29.71234, 106.63456) + plain[2:]
+
+    page.context.set_offline(True)
+    page.get_by_label("对应指标").select_option("A1")
+    page.set_input_files(
+        "#evidence-camera",
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo}],
+    )
+    expect(page.locator("#upload-status")).to_have_text("已保存在本机，联网后自动上传")
+    expect(page.locator("#evidence-pending li")).to_have_count(1)
+    expect(page.locator("#evidence-pending img")).to_be_visible()
+    expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")
+    page.locator("#evidence").scroll_into_view_if_needed()
+    shot(page, "offline-06-photo-waiting", full_page=False)
+    with live_app.db() as db:
+        assert assessments.attachments(db, aid) == []
+
+    posts = []
+    page.context.route(
+        re.compile(r".*/attachments$"),
+        lambda route: (posts.append(route.request.method), route.continue_()),
+    )
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-badge")).to_be_hidden(timeout=15_000)
+    expect(page.locator("#evidence ul.attachments").first).to_contain_text("IMG_0001.jpg")
+    expect(page.locator("#evidence")).to_contain_text("拍摄于 2026-12-04 10:15:30")
+    shot(page, "offline-07-photo-uploaded", full_page=False)
+    assert posts == ["POST"]
+    with live_app.db() as db:
+        rows = assessments.attachments(db, aid)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["indicator"] == "A1" and row["has_exif"] == 1
+    assert row["taken_at"] == "2026-12-04T10:15:30"
+    assert abs(row["latitude"] - 29.71234) < 1e-4 and abs(row["longitude"] - 106.63456) < 1e-4
+    assert row["created_at"]  # the server's receive time, beside the camera's
+    stored = (Path(live_app.app.config["UPLOAD_FOLDER"]) / row["stored_name"]).read_bytes()
+    assert jpeg_size(stored) == (1600, 1200)  # compressed on the phone
+    assert len(stored) < len(photo)
+    # the printable report lists the evidence: indicator, file, time and place
+    page.goto(f"/assessments/{aid}/report")
+    evidence = page.locator("#report-evidence")
+    expect(evidence).to_contain_text("IMG_0001.jpg")
+    expect(evidence).to_contain_text("2026-12-04 10:15:30")
+    expect(evidence).to_contain_text("29.71234, 106.63456")
+
+
+def test_a_gallery_photo_without_exif_is_marked(new_page, live_app):
+    river = live_app.new_waterbody("相册河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    page = new_page(phone=True)
+    login(page, "yubei")
+    open_form_online(page, live_app, aid)
+    screenshot = {
+        "name": "截图.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": camera_photo(page, 800, 600),
+    }
+    page.locator("#evidence-file").set_input_files(files=[screenshot])
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("button", name="上传").click()
+    expect(page.locator("#evidence ul.attachments").first).to_contain_text(
+        "无拍摄信息（可能来自相册）"
+    )
+    with live_app.db() as db:
+        (row,) = assessments.attachments(db, aid)
+    assert row["has_exif"] == 0 and row["taken_at"] is None
+    page.goto(f"/assessments/{aid}")
+    expect(page.locator("img.thumb")).to_have_count(1)
