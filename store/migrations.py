@@ -284,3 +284,16 @@ def expert_panels(db: Database) -> None:
     db["panel_experts"].create_index(["assessment_id", "position"], unique=True)
     # an expert's queue: the panels they are named on
     db["panel_experts"].create_index(["expert_id", "submitted_at"])
+
+
+@migrations(name="0007_attachment_exif")
+def attachment_exif(db: Database) -> None:
+    """Where and when a field photo was taken, as its EXIF said (read on the phone before the
+    photo was compressed, which drops EXIF), kept beside created_at (the server's receive time).
+    taken_at is the camera's local time as written (EXIF has no zone); has_exif = 0 marks a
+    photo that carried none (from the gallery, a screenshot, an edited copy); NULL for PDFs and
+    for uploads made before this column existed."""
+    db["attachments"].add_column("taken_at", str)
+    db["attachments"].add_column("latitude", float)
+    db["attachments"].add_column("longitude", float)
+    db["attachments"].add_column("has_exif", int)

@@ -46,6 +46,7 @@ DYNAMIC = [
     ("views.charts", "TARGET_STATUS_LABELS"),
     ("views.board", "WATERBODY_KINDS"),
     ("store.users", "PASSWORD_RULES"),
+    ("forms.evidence", "MESSAGES"),
 ]
 # form classes whose labels (and choices) templates pass to _(): `_(f.label.text)`
 FORMS = [("forms.review", "ReviewForm"), ("forms.auth", "LoginForm")]

@@ -16,12 +16,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import scoring
 import store
+from forms.evidence import photo_metadata
 from forms.inspection import (
     answers_from_form,
     field_name,
@@ -363,6 +365,12 @@ def attachment_upload(assessment_id: int):
         # the bytes decide, not the file name or the browser's claim
         flash("只能上传 JPEG、PNG 照片或 PDF 文件", "error")
         return redirect(back)
+    # where and when the phone says the photo was taken (read before it compressed the photo)
+    photo = kind != "application/pdf"
+    metadata, metadata_errors = photo_metadata(request.form) if photo else ({}, {})
+    if metadata_errors:
+        flash(gettext(next(iter(metadata_errors.values()))), "error")
+        return redirect(back)
     digest = hashlib.sha256(content).hexdigest()
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -380,7 +388,8 @@ def attachment_upload(assessment_id: int):
                 "sha256": digest,
                 "content_type": kind,
                 "size": len(content),
-            },
+            }
+            | metadata,
             user=actor(),
             ip=client_ip(),
             max_files=current_app.config["EVIDENCE_FILES_PER_ASSESSMENT"],
