@@ -1,7 +1,7 @@
 // Evidence from the field (issue 10 §3), on an assessment's form: a photo taken with the camera
-// (or a file chosen) is read for its EXIF time and GPS position (vendored exifr), compressed on
-// the phone to about 1600 px on the long side, and queued in the outbox like a save — sent at
-// once when there is a network, by itself when it returns. Compressing drops EXIF, which is why
+// (or a file chosen) is read for its EXIF time and GPS position (vendored exifr) and compressed on
+// the phone to about 1600 px on the long side; then it is posted as the page always did, or,
+// without a network, queued in the outbox like a save and sent by itself when it returns. Compressing drops EXIF, which is why
 // the time and place are read first and sent as fields beside the file. The evidence list shows
 // the photos still waiting, from the device.
 (function () {
@@ -83,36 +83,64 @@
     });
   }
 
-  // -- queueing ------------------------------------------------------------------------------
+  // -- sending -------------------------------------------------------------------------------
 
-  function send(file) {
-    if (status) status.textContent = T.photo_preparing;
-    return prepare(file).then(function (p) {
-      var csrf = upload.querySelector('[name="csrf_token"]');
-      var fields = [["csrf_token", csrf ? csrf.value : ""], ["indicator", indicator ? indicator.value : ""]];
-      if (p.photo) {
-        fields.push(["has_exif", p.exif ? "1" : "0"]);
-        if (p.exif && p.exif.taken_at) fields.push(["taken_at", p.exif.taken_at]);
-        if (p.exif && p.exif.latitude) {
-          fields.push(["latitude", p.exif.latitude], ["longitude", p.exif.longitude]);
-        }
-      }
-      fields.push(["file", { blob: p.blob, filename: p.filename }]);
-      return O.queue({
-        kind: "upload", url: upload.getAttribute("action"), fields: fields, coalesce: false,
-        label: T.photo_label.replace("{name}", p.filename),
-      });
+  function metadataFields(p) {
+    var fields = [];
+    if (!p.photo) return fields;
+    fields.push(["has_exif", p.exif ? "1" : "0"]);
+    if (p.exif && p.exif.taken_at) fields.push(["taken_at", p.exif.taken_at]);
+    if (p.exif && p.exif.latitude) fields.push(["latitude", p.exif.latitude], ["longitude", p.exif.longitude]);
+    return fields;
+  }
+
+  // Without a network: into the outbox, sent by itself when the connection returns.
+  function queue(p) {
+    var csrf = upload.querySelector('[name="csrf_token"]');
+    var fields = [["csrf_token", csrf ? csrf.value : ""], ["indicator", indicator ? indicator.value : ""]]
+      .concat(metadataFields(p));
+    fields.push(["file", { blob: p.blob, filename: p.filename }]);
+    return O.queue({
+      kind: "upload", url: upload.getAttribute("action"), fields: fields, coalesce: false,
+      label: T.photo_label.replace("{name}", p.filename),
     }).then(function () {
       if (fileInput) fileInput.value = "";
       if (status) status.textContent = navigator.onLine ? T.photo_sending : T.photo_queued;
     });
   }
 
+  // Online: the page's own post, with the compressed photo in the file box and what was read
+  // from it beside it (static/js/form.js still saves typed answers first; the server's page
+  // says 已上传).
+  var passing = false;
+  function post(p) {
+    if (fileInput && window.DataTransfer && p.blob !== (fileInput.files || [])[0]) {
+      var box = new DataTransfer();
+      box.items.add(new File([p.blob], p.filename, { type: p.blob.type }));
+      fileInput.files = box.files;
+    }
+    upload.querySelectorAll("input[data-photo-metadata]").forEach(function (el) { el.remove(); });
+    metadataFields(p).forEach(function (f) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = f[0];
+      input.value = f[1];
+      input.setAttribute("data-photo-metadata", "");
+      upload.appendChild(input);
+    });
+    passing = true;
+    upload.requestSubmit();
+  }
+
+  function send(file) {
+    if (status) status.textContent = T.photo_preparing;
+    return prepare(file).then(function (p) { return navigator.onLine ? post(p) : queue(p); });
+  }
+
   upload.addEventListener("submit", function (e) {
+    if (passing) { passing = false; return; } // the prepared post: on to form.js and the server
     var file = fileInput && fileInput.files[0];
     if (!file) return; // the server names the missing file
-    // instead of leaving the page (static/js/form.js saves the answers first for that): the
-    // page stays, so what is typed stays, and the upload waits in the outbox when offline
     e.preventDefault();
     e.stopImmediatePropagation();
     send(file);
@@ -159,7 +187,7 @@
         var url = URL.createObjectURL(file[1].blob);
         shown.push(url);
         img.src = url;
-        img.alt = file[1].filename;
+        img.alt = "";
         img.className = "thumb";
         li.appendChild(img);
       }
