@@ -20,19 +20,34 @@ def record(
     after: Any = None,
 ) -> None:
     """Append one audit row; call inside the write transaction that makes the change."""
-    db["audit_log"].insert(
-        {
-            "at": now(),
-            "user_id": user["id"] if user else None,
-            "username": user["username"] if user else None,
-            "ip": ip,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id) if entity_id is not None else None,
-            "before": _json(before),
-            "after": _json(after),
-        }
-    )
+    db["audit_log"].insert(entry(action, user, ip, entity, entity_id, before, after))
+
+
+def record_all(db: Database, entries: list[dict]) -> None:
+    """Append many rows made by entry() at once (a bulk import: one statement, not thousands)."""
+    db["audit_log"].insert_all(entries)
+
+
+def entry(
+    action: str,
+    user: dict | None = None,
+    ip: str | None = None,
+    entity: str | None = None,
+    entity_id: Any = None,
+    before: Any = None,
+    after: Any = None,
+) -> dict:
+    return {
+        "at": now(),
+        "user_id": user["id"] if user else None,
+        "username": user["username"] if user else None,
+        "ip": ip,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "before": _json(before),
+        "after": _json(after),
+    }
 
 
 def _json(value: Any) -> str | None:

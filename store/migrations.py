@@ -297,3 +297,37 @@ def attachment_exif(db: Database) -> None:
     db["attachments"].add_column("latitude", float)
     db["attachments"].add_column("longitude", float)
     db["attachments"].add_column("has_exif", int)
+
+
+@migrations(name="0009_waterbody_registry")
+def waterbody_registry(db: Database) -> None:
+    from .pinyin import initials, spelled
+
+    # A WGS-84 point where known; the two pinyin forms of the name, kept up to date by every
+    # write in store/waterbodies.py, so a search for "houhe" or "hh" stays one LIKE in SQL.
+    for column, kind in (
+        ("lon", float),
+        ("lat", float),
+        ("name_pinyin", str),
+        ("name_initials", str),
+        ("updated_at", str),
+    ):
+        db["waterbodies"].add_column(column, kind)
+    for row in list(db.query("SELECT id, name FROM waterbodies")):
+        db.execute(
+            "UPDATE waterbodies SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+            [spelled(row["name"]), initials(row["name"]), row["id"]],
+        )
+    db["waterbodies"].create_index(["name_pinyin"])
+    db["waterbodies"].create_index(["name_initials"])
+    # The other districts a cross-boundary river runs through: their inspectors read it, the
+    # lead district (waterbodies.district_code) works on it.
+    db["waterbody_districts"].create(
+        {"waterbody_id": int, "district_code": str},
+        pk=("waterbody_id", "district_code"),
+        foreign_keys=[
+            ("waterbody_id", "waterbodies", "id"),
+            ("district_code", "districts", "code"),
+        ],
+    )
+    db["waterbody_districts"].create_index(["district_code"])

@@ -320,6 +320,9 @@ def test_waterbody_objects_have_the_documented_fields(api, db):
         "length_km": None,
         "area_km2": None,
         "river_chief": None,
+        "through": [],
+        "lon": None,
+        "lat": None,
     }
 
 
@@ -396,14 +399,29 @@ def test_only_admins_create_waterbodies(api, db, user):
         (
             {"name": 5, "kind": "lake", "district": 500112},
             {
-                "name": "请填写河湖名称",
-                "kind": "类型须为 river（河流）或 reservoir（水库）",
-                "district": "请填写有效的区县名称或代码",
+                "name": "name 须为文字",
+                "kind": "类型须为河流或水库，「lake」无效",
+                "district": "district 须为文字",
             },
         ),
         (
             {"name": "后河", "kind": "river", "district": "渝北区", "length_km": "12"},
-            {"length_km": "须为不小于 0 的数字"},
+            {"length_km": "length_km 须为数字"},
+        ),
+        (
+            {"name": "后河", "kind": "river", "district": "渝北区", "length_km": -1},
+            {"length_km": "长度不能为负数"},
+        ),
+        (
+            {"name": "后河", "kind": "river", "district": "渝北区", "lon": 116.4, "lat": 39.9},
+            {
+                "lon": "经度须在重庆市范围内（105.1—110.3，WGS-84）",
+                "lat": "纬度须在重庆市范围内（28.1—32.3，WGS-84）",
+            },
+        ),
+        (
+            {"name": "后河", "kind": "river", "district": "渝北区", "through": ["渝北区", "火星"]},
+            {"through": "途经区县不必再填牵头区县"},
         ),
         (
             {"name": "后河", "kind": "river", "district": "渝北区", "river_chief": ["张三"]},
@@ -1150,7 +1168,8 @@ def test_openapi_describes_every_route_of_the_blueprint(app, api):
             assert method.lower() in doc["paths"][path], f"{method} {path}"
             described += 1
     # 12 operations of the brief + this document itself + 5 of the expert panel
-    assert described == 18
+    # + GET/PUT a waterbody (registry)
+    assert described == 20
 
 
 def test_openapi_operations_document_their_errors_and_refs_resolve(api):

@@ -1,5 +1,5 @@
-"""The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa
-and rubrics × each role.
+"""The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa,
+rubrics and registry × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -16,6 +16,7 @@ unless said otherwise:
     长寿湖 (reservoir)   recheck     submitted   by yubei, expert panel e1, e3, e4 ("panel"):
                                                  e3 and e4 have submitted, e1 has not
     龙凤溪 (river, 北碚区) acceptance submitted by beibei, expert panel e2, e3 ("panel2")
+    后河 (river)         — runs through 北碚区: beibei reads it, only 渝北区 works on it
 
 Roles: anonymous; yubei (inspector of 渝北区, "own"); beibei (inspector of 北碚区, "other");
 reviewer; admin; e1 (an expert named on "panel", "expert"); e2 (an expert named on another
@@ -57,6 +58,8 @@ ROLE_USERS = {
 MISSING = 9999
 NEW = "lantern-ridge-2031"  # a new password that passes the policy
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+IMPORT_CSV = "名称,类型,牵头区县,途经区县\n后溪河,河流,渝北区,北碚区\n".encode()
+IMPORT_TOKEN = "0" * 32  # a previewed import waiting for its commit
 
 
 # -- expectations ----------------------------------------------------------------------------
@@ -315,6 +318,45 @@ MATRIX: list[Route] = [
     row("GET", "/rubrics/cq-river/2025.1.json", 200, *same(200), experts=(200, 200)),
     row("GET", "/rubrics/cq-reservoir/2025.1.json", 200, *same(200), experts=(200, 200)),
     row("GET", "/rubrics/cq-river/1999.1.json", 404, *same(404), experts=(404, 404)),
+    # registry: a cross-boundary river (led by 渝北区, through 北碚区) ---------------------------
+    row("GET", "/waterbodies/{houhe}", LOGIN, 200, 200, 200, 200),
+    row("POST", "/waterbodies/{houhe}/assessments", LOGIN,
+        To(EDIT % "new"), 403, 403, To(EDIT % "new"), data={"kind": "self"}),
+    row("GET", "/waterbodies?q=houhe", LOGIN, *same(200)),
+    row("GET", "/waterbodies?sort=name&order=desc", LOGIN, *same(200)),
+    # registry: the admin form -----------------------------------------------------------------
+    row("GET", "/admin/waterbodies/new", LOGIN, 403, 403, 403, 200),
+    row("POST", "/admin/waterbodies/new", LOGIN, 403, 403, 403,
+        To("/waterbodies/{new_waterbody}", status=303),
+        data={"name": "新河", "kind": "river", "district": "500112", "through": ["500109"]}),
+    row("POST", "/admin/waterbodies/new", LOGIN, 403, 403, 403, 422,
+        data={"name": "御临河", "kind": "river", "district": "500112"}),  # exists already
+    row("GET", "/admin/waterbodies/{yulin}/edit", LOGIN, 403, 403, 403, 200),
+    row("GET", "/admin/waterbodies/{missing}/edit", LOGIN, 403, 403, 403, 404),
+    row("POST", "/admin/waterbodies/{yulin}/edit", LOGIN, 403, 403, 403,
+        To("/waterbodies/{yulin}", status=303),
+        data={"name": "御临河", "kind": "river", "district": "500112", "river_chief": "张三"}),
+    row("POST", "/admin/waterbodies/{yulin}/edit", LOGIN, 403, 403, 403, 422,
+        data={"name": "御临河", "kind": "river", "district": "500112", "lon": "200"}),
+    row("POST", "/admin/waterbodies/{missing}/edit", LOGIN, 403, 403, 403, 404,
+        data={"name": "x", "kind": "river", "district": "500112"}),
+    # registry: import, template, export -------------------------------------------------------
+    row("GET", "/admin/waterbodies/import", LOGIN, 403, 403, 403, 200),
+    row("POST", "/admin/waterbodies/import", LOGIN, 403, 403, 403, 200,
+        data=lambda: {"file": (io.BytesIO(IMPORT_CSV), "河湖.csv")}, writes=False),  # preview
+    row("POST", "/admin/waterbodies/import", LOGIN, 403, 403, 403, 422,
+        data=lambda: {"file": (io.BytesIO(b"x,y\n1,2\n"), "bad.csv")}, writes=False),
+    row("POST", "/admin/waterbodies/import/{import_token}", LOGIN, 403, 403, 403,
+        To("/waterbodies", status=303)),
+    row("POST", "/admin/waterbodies/import/" + "f" * 32, LOGIN, 403, 403, 403,
+        To("/admin/waterbodies/import", refused=True)),  # spent or never made
+    row("POST", "/admin/waterbodies/import/not-a-token", LOGIN, 403, 403, 403, 404),
+    row("GET", "/admin/waterbodies/template.xlsx", LOGIN, 403, 403, 403, 200),
+    row("GET", "/admin/waterbodies/template.csv", LOGIN, 403, 403, 403, 200),
+    row("GET", "/admin/waterbodies/template.pdf", LOGIN, 403, 403, 403, 404),
+    row("GET", "/waterbodies/export.csv", LOGIN, *same(200)),
+    row("GET", "/waterbodies/export.xlsx", LOGIN, *same(200)),
+    row("GET", "/waterbodies/export.pdf", LOGIN, *same(404)),
 ]
 # fmt: on
 
@@ -334,7 +376,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics")
+        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics", "registry")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -382,6 +424,9 @@ def _build_world(db) -> dict:
         db, {"name": "长寿湖", "kind": "reservoir", "district": "渝北区"}
     )
     longfeng = waterbodies.create(db, {"name": "龙凤溪", "kind": "river", "district": "北碚区"})
+    houhe = waterbodies.create(
+        db, {"name": "后河", "kind": "river", "district": "渝北区", "through": ["北碚区"]}
+    )
     river = scoring.load_rubric("cq-river")
     reservoir = scoring.load_rubric("cq-reservoir")
 
@@ -462,6 +507,9 @@ def _build_world(db) -> dict:
     version = {a["id"]: a["version"] for a in assessments.list_assessments(db, decode=False)}
     return {
         "yulin": yulin,
+        "houhe": houhe,
+        "new_waterbody": houhe + 1,
+        "import_token": IMPORT_TOKEN,
         "changshou": changshou,
         "draft": draft,
         "submitted": submitted,
@@ -505,6 +553,8 @@ def template(tmp_path_factory) -> Template:
         ids = _build_world(db)
     (folder / "uploads").mkdir()
     (folder / "uploads" / "evidence.png").write_bytes(PNG)
+    (folder / "uploads" / "pending-imports").mkdir()
+    (folder / "uploads" / "pending-imports" / f"{IMPORT_TOKEN}.upload").write_bytes(IMPORT_CSV)
     sessions = {}
     for role, username in ROLE_USERS.items():
         client = app.test_client()
@@ -577,7 +627,12 @@ def test_authorization_matrix(template, tmp_path, route, role):
         assert (response.status_code, location) == (expected.status, expected.path.format(**ids))
     else:
         assert response.status_code == expected
-    if response.status_code == 200 and route.method == "GET" and "/attachments/" not in url:
+    downloads = ("/attachments/", "/export.", "/template.")  # files: checked in their own tests
+    if (
+        response.status_code == 200
+        and route.method == "GET"
+        and not any(d in url for d in downloads)
+    ):
         # a real page (or the worker script, the manifest), not an empty 200
         body = response.get_data(as_text=True)
         if response.mimetype == "text/html":

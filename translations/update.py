@@ -47,6 +47,7 @@ DYNAMIC = [
     ("views.board", "WATERBODY_KINDS"),
     ("store.users", "PASSWORD_RULES"),
     ("forms.evidence", "MESSAGES"),
+    ("forms.waterbody_file", "FIELD_LABELS"),
 ]
 # form classes whose labels (and choices) templates pass to _(): `_(f.label.text)`
 FORMS = [("forms.review", "ReviewForm"), ("forms.auth", "LoginForm")]

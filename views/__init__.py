@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         inspect,
         panel,
         pwa,
+        registry,
         report,
         review,
         rubrics,
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
     helpers.init_app(app)
     headers.init_app(app)
     panel.init_app(app)
-    for module in (auth, inspect, review, panel, board, admin, report, api, pwa, rubrics):
+    for module in (auth, inspect, review, panel, board, admin, report, api, pwa, rubrics, registry):
         app.register_blueprint(module.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)

@@ -327,6 +327,12 @@ def waterbody_json(row: dict) -> dict:
         "length_km": row["length_km"],
         "area_km2": row["area_km2"],
         "river_chief": row["river_chief"],
+        "through": [
+            {"code": code, "name": name}
+            for code, name in zip(row["through"], row["through_names"], strict=True)
+        ],
+        "lon": row["lon"],
+        "lat": row["lat"],
     }
 
 
@@ -363,10 +369,16 @@ def state_json(row: dict) -> dict:
     return {"id": row["id"], "status": row["status"], "version": row["version"]}
 
 
-def load_waterbody(waterbody_id: int) -> dict:
-    row = waterbodies.get(store.get_db(), waterbody_id, district=current().scope)
+def load_waterbody(waterbody_id: int, *, work: bool = False) -> dict:
+    """The waterbody if this token may read it (404 otherwise); with work=True also 403 unless
+    it may work on it: inspectors of a district a river only runs through read, never write."""
+    row = None
+    if waterbody_id <= MAX_ID:
+        row = waterbodies.get(store.get_db(), waterbody_id, district=current().scope)
     if row is None:
         raise ApiError(404, "没有该河湖，或它不在您的区县")
+    if work and not waterbodies.is_lead(row, current().scope):
+        raise ApiError(403, "该河湖由牵头区县填报评估；途经区县只能查看")
     return row
 
 
@@ -461,26 +473,60 @@ def waterbody_list():
     status = request.args.get("status")
     if status is not None and status not in waterbodies.STATUSES:
         errors["status"] = f"status 须为 {'、'.join(waterbodies.STATUSES)} 之一"
+    sort = request.args.get("sort") or None
+    if sort is not None and sort not in waterbodies.SORTS:
+        errors["sort"] = f"sort 须为 {'、'.join(waterbodies.SORTS)} 之一"
+    order = request.args.get("order") or "asc"
+    if order not in ("asc", "desc"):
+        errors["order"] = "order 须为 asc 或 desc"
     if errors:
         raise invalid(errors)
     q = (request.args.get("q") or "").strip() or None
-    rows = waterbodies.list_waterbodies(db, district=district, kind=kind, status=status, q=q)
+    rows = waterbodies.list_waterbodies(
+        db,
+        district=district,
+        kind=kind,
+        status=status,
+        q=q,
+        sort=sort,
+        descending=order == "desc",
+    )
     return jsonify([waterbody_json(r) for r in rows])
+
+
+REGISTRY_TEXT = ("name", "kind", "district", "level", "river_chief", "status")
+REGISTRY_NUMBERS = ("length_km", "area_km2", "lon", "lat")
+
+
+def registry_body(db) -> dict:
+    """A waterbody from the request body, every field's JSON type checked before the rules of
+    store.waterbodies.clean; all the errors of both in one 422."""
+    body = json_body()
+    errors: dict[str, str] = {}
+    for key in REGISTRY_TEXT:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            errors[key] = f"{key} 须为文字"
+    through = body.get("through")
+    if through is not None and not (
+        isinstance(through, list) and all(isinstance(x, str) for x in through)
+    ):
+        errors["through"] = "through 须为区县名称或代码的列表"
+    for key in REGISTRY_NUMBERS:
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors[key] = f"{key} 须为数字"
+    data = {k: body[k] for k in waterbodies.FIELDS if k in body and k not in errors}
+    if errors:
+        _row, others = waterbodies.clean(data, waterbodies.district_lookup(db))
+        raise invalid(others | errors)
+    return data
 
 
 @bp.post("/waterbodies")
 def waterbody_create():
     user = require_role("admin")
-    body = json_body()
-    errors: dict[str, str] = {}
-    for key in ("level", "river_chief"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            errors[key] = f"{key} 须为文字"
-    if errors:
-        raise invalid(errors)
-    fields = ("name", "kind", "district", "level", "length_km", "area_km2", "river_chief")
-    data = {k: body[k] for k in fields if k in body}
     db = store.get_db()
+    data = registry_body(db)
     try:
         waterbody_id = waterbodies.create(db, data, actor=user.row, ip=client_ip())
     except waterbodies.WaterbodyError as e:
@@ -488,6 +534,25 @@ def waterbody_create():
     response = jsonify(waterbody_json(waterbodies.get(db, waterbody_id)))
     response.status_code = 201
     return response
+
+
+@bp.get("/waterbodies/<api_id:waterbody_id>")
+def waterbody_get(waterbody_id: int):
+    return jsonify(waterbody_json(load_waterbody(waterbody_id)))
+
+
+@bp.put("/waterbodies/<api_id:waterbody_id>")
+def waterbody_update(waterbody_id: int):
+    """Replace the registry fields (admin). accepted / revoked stay as the decisions set them."""
+    user = require_role("admin")
+    load_waterbody(waterbody_id)
+    db = store.get_db()
+    data = registry_body(db)
+    try:
+        row = waterbodies.update(db, waterbody_id, data, actor=user.row, ip=client_ip())
+    except waterbodies.WaterbodyError as e:
+        raise invalid(e.errors) from None
+    return jsonify(waterbody_json(row))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,7 +578,7 @@ def assessment_create():
         errors["submit"] = "submit 须为 true 或 false"
     if errors:
         raise invalid(errors)
-    waterbody = load_waterbody(waterbody_id)
+    waterbody = load_waterbody(waterbody_id, work=True)
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     scored, errors, missing = check_answers(rubric, answers, complete=submit)
     if errors:

@@ -47,6 +47,8 @@ AUDIT_LABELS = {
     "password_changed": "修改密码",
     "password_reset": "管理员重置密码",
     "waterbody_created": "新增河湖",
+    "waterbody_updated": "修改河湖",
+    "waterbody_imported": "导入河湖",
 }
 
 

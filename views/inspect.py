@@ -53,11 +53,17 @@ def scope() -> str | None:
     return current_user.scope
 
 
-def load_waterbody(waterbody_id: int) -> dict:
-    """The waterbody if this user may see it, else 404: ids outside a district leak nothing."""
+def load_waterbody(waterbody_id: int, *, work: bool = False) -> dict:
+    """The waterbody if this user may see it, else 404: ids outside a district leak nothing.
+
+    work=True: also 403 unless the user may work on it. An inspector of a district a
+    cross-boundary river only runs through reads it; its lead district does the assessments.
+    """
     row = waterbodies.get(store.get_db(), waterbody_id, district=scope())
     if row is None:
         abort(404)
+    if work and not waterbodies.is_lead(row, scope()):
+        abort(403)
     return row
 
 
@@ -96,12 +102,28 @@ def waterbody_list():
         "status": request.args.get("status") or None,
         "q": (request.args.get("q") or "").strip() or None,
     }
-    rows = waterbodies.list_waterbodies(db, **filters)
+    sort = request.args.get("sort") if request.args.get("sort") in waterbodies.SORTS else None
+    order = "desc" if sort and request.args.get("order") == "desc" else "asc"
+    rows = waterbodies.list_waterbodies(db, **filters, sort=sort, descending=order == "desc")
+    # a column heading sorts by it, ascending first; on the sorted column it flips the order
+    kept = {k: v for k, v in filters.items() if v and not (k == "district" and scope())}
+    sort_links = {
+        key: url_for(
+            "inspect.waterbody_list",
+            **kept,
+            sort=key,
+            order="desc" if key == sort and order == "asc" else "asc",
+        )
+        for key in waterbodies.SORTS
+    }
     return render_template(
         "inspect/waterbodies.html",
         rows=rows,
         filters=filters,
         districts=waterbodies.districts(db),
+        sort=sort,
+        order=order,
+        sort_links=sort_links,
     )
 
 
@@ -109,8 +131,12 @@ def waterbody_list():
 @login_required
 def waterbody_detail(waterbody_id: int):
     waterbody = load_waterbody(waterbody_id)
-    rows = assessments.list_assessments(store.get_db(), waterbody_id=waterbody_id)
-    return render_template("inspect/waterbody.html", waterbody=waterbody, assessments=rows)
+    lead = waterbodies.is_lead(waterbody, scope())
+    # the assessments are the lead district's work: a through district sees the registry record
+    rows = assessments.list_assessments(store.get_db(), waterbody_id=waterbody_id) if lead else []
+    return render_template(
+        "inspect/waterbody.html", waterbody=waterbody, assessments=rows, lead=lead
+    )
 
 
 @bp.post("/waterbodies/<int:waterbody_id>/assessments")
@@ -118,7 +144,7 @@ def waterbody_detail(waterbody_id: int):
 def assessment_create(waterbody_id: int):
     if current_user.role not in ("inspector", "admin"):
         abort(403)
-    waterbody = load_waterbody(waterbody_id)
+    waterbody = load_waterbody(waterbody_id, work=True)
     kind = request.form.get("kind", "self")
     if kind not in workflow.KIND_LABELS:
         flash("评估类型无效", "error")

@@ -8,7 +8,7 @@ from copy import deepcopy
 
 from scoring import workflow
 from scoring.leaderboard import RANKING_RULE
-from store.waterbodies import KINDS, STATUSES
+from store.waterbodies import BOUNDS, EDITABLE_STATUSES, KINDS, SORTS, STATUSES
 
 STRING_2DP = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["93.45"]}
 DATE = {"type": "string", "format": "date", "examples": ["2025-01-07"]}
@@ -199,6 +199,14 @@ SCHEMAS = {
             "length_km": {"type": ["number", "null"]},
             "area_km2": {"type": ["number", "null"]},
             "river_chief": {"type": ["string", "null"]},
+            "through": {
+                "type": "array",
+                "description": "the other districts a cross-boundary river runs through; "
+                "their inspectors can read it, the lead district works on it",
+                "items": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+            },
+            "lon": {"type": ["number", "null"], "description": "WGS-84 longitude"},
+            "lat": {"type": ["number", "null"], "description": "WGS-84 latitude"},
         },
         ["id", "name", "kind", "district", "district_code", "status"],
     ),
@@ -211,6 +219,28 @@ SCHEMAS = {
             "length_km": {"type": "number", "minimum": 0},
             "area_km2": {"type": "number", "minimum": 0},
             "river_chief": {"type": "string"},
+            "through": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "names or codes of the other districts it runs through",
+            },
+            "lon": {
+                "type": "number",
+                "description": "WGS-84; with lat; inside Chongqing",
+                "minimum": BOUNDS["lon"][0],
+                "maximum": BOUNDS["lon"][1],
+            },
+            "lat": {
+                "type": "number",
+                "minimum": BOUNDS["lat"][0],
+                "maximum": BOUNDS["lat"][1],
+            },
+            "status": {
+                "type": "string",
+                "enum": list(EDITABLE_STATUSES),
+                "default": "building",
+                "description": "accepted / revoked are set by review decisions only",
+            },
         },
         ["name", "kind", "district"],
     ),
@@ -446,6 +476,12 @@ RESPONSES = {
 }
 
 PARAMETERS = {
+    "WaterbodyId": {
+        "name": "waterbody_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
     "AssessmentId": {
         "name": "assessment_id",
         "in": "path",
@@ -510,8 +546,20 @@ def _paths() -> dict:
                     {
                         "name": "q",
                         "in": "query",
-                        "description": "part of the name",
+                        "description": "part of the name, or of its pinyin: whole (houhe) or "
+                        "initials (hh), also mixed with characters (后he, h河)",
                         "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "description": "name sorts by pinyin",
+                        "schema": {"type": "string", "enum": list(SORTS)},
+                    },
+                    {
+                        "name": "order",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
                     },
                 ],
                 "responses": {
@@ -528,6 +576,34 @@ def _paths() -> dict:
                     ref("WaterbodyCreate"), {"name": "后河", "kind": "river", "district": "渝北区"}
                 ),
                 "responses": {"201": ok("Created", ref("Waterbody"))} | errors(403, 422),
+            },
+        },
+        "/waterbodies/{waterbody_id}": {
+            "get": {
+                "operationId": "getWaterbody",
+                "summary": "One waterbody (inspectors: their district's, or one running "
+                "through it)",
+                "parameters": [ref("WaterbodyId", "parameters")],
+                "responses": {"200": ok("The waterbody", ref("Waterbody"))} | errors(404),
+            },
+            "put": {
+                "operationId": "updateWaterbody",
+                "summary": "Replace a waterbody's registry fields (admin only)",
+                "description": "The same fields and rules as creating one. The status of a "
+                "waterbody that holds or held the title stays as the decisions set it.",
+                "parameters": [ref("WaterbodyId", "parameters")],
+                "requestBody": body(
+                    ref("WaterbodyCreate"),
+                    {
+                        "name": "后河",
+                        "kind": "river",
+                        "district": "渝北区",
+                        "through": ["北碚区"],
+                        "lon": 106.63,
+                        "lat": 29.72,
+                    },
+                ),
+                "responses": {"200": ok("Updated", ref("Waterbody"))} | errors(403, 404, 422),
             },
         },
         "/assessments": {
