@@ -15,7 +15,7 @@ from sqlite_utils import Database
 import clock
 import scoring
 
-from . import assessments, users, waterbodies, write
+from . import assessments, panels, users, waterbodies, write
 
 DEMO_PASSWORD = "demo-pass-2025"
 DEMO_USERS = [
@@ -23,6 +23,8 @@ DEMO_USERS = [
     ("admin", "系统管理员（演示）", "admin", None),
     ("reviewer", "市河长办审核员（演示）", "reviewer", None),
     ("expert", "验收专家（演示）", "expert", None),
+    ("expert2", "水利专家二（演示）", "expert", None),
+    ("expert3", "水利专家三（演示）", "expert", None),
     ("yubei", "渝北区检查员（演示）", "inspector", "渝北区"),
     ("beibei", "北碚区检查员（演示）", "inspector", "北碚区"),
     ("wanzhou", "万州区检查员（演示）", "inspector", "万州区"),
@@ -242,11 +244,30 @@ def seed(db: Database, rng_seed: int = 20250107) -> dict:
         for _ in range(n):
             wb = next(pool)
             decided = {"conditional": "2026-03-12", "rejected": "2025-11-20"}.get(status)
-            _assessment(db, wb, "acceptance", status, decided, rng, inspector_for(wb), reviewer)
+            aid = _assessment(
+                db, wb, "acceptance", status, decided, rng, inspector_for(wb), reviewer
+            )
+            if status == "submitted" and counts[status] == 0:
+                _panel(db, aid, rng, reviewer)
             counts[status] += 1
     counts["waterbodies"] = len(created)
     counts["users"] = len(DEMO_USERS)
     return counts
+
+
+def _panel(db, assessment_id: int, rng, reviewer) -> None:
+    """An expert panel on an acceptance in review: two experts have scored, the demo `expert`
+    has not, so the reviewer waits for them and `expert` finds it in their queue."""
+    experts = [users.by_username(db, name) for name in ("expert2", "expert3", "expert")]
+    panels.name(db, assessment_id, experts, user=reviewer)
+    row = assessments.get(db, assessment_id)
+    rubric = scoring.load_rubric(row["rubric_id"], row["rubric_version"])
+    for expert in experts[:2]:
+        answers = {
+            code: {"points": rng.choice([3, 3.5, 4, 4.5, 5]), "note": "现场核查意见（演示）"}
+            for code in rubric.panel_indicators
+        }
+        panels.save_answers(db, assessment_id, expert, answers, submit=True)
 
 
 def _waterbody(db, name, kind, district_name, i, rng, admin) -> dict:

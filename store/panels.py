@@ -247,3 +247,18 @@ def check_ready(db: Database, assessment_id: int) -> dict | None:
     if state(panel) == "open":
         raise PanelNotReady(sum(1 for e in panel["experts"] if not e["submitted_at"]))
     return panel
+
+
+def in_review_progress(db: Database) -> dict[int, dict]:
+    """The panels of the assessments in review: experts named and submitted, closed or not,
+    by assessment id (the review queue's column)."""
+    return {
+        row["assessment_id"]: row
+        for row in db.query(
+            "SELECT p.assessment_id, p.closed_at IS NOT NULL AS closed, count(e.id) AS named, "
+            "count(e.submitted_at) AS submitted FROM panels p "
+            "JOIN panel_experts e ON e.assessment_id = p.assessment_id "
+            "WHERE p.assessment_id IN (SELECT id FROM assessments WHERE status = 'submitted') "
+            "GROUP BY p.assessment_id"
+        )
+    }

@@ -18,6 +18,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 import scoring
+import store
 from store import assessments, audit, demo, panels, users
 from tests.answers import full_river_answers
 from tests.conftest import PASSWORD
@@ -337,6 +338,7 @@ def test_the_panel_through_the_pages(login_as, db, world):
     reviewer = login_as("reviewer")
     page = reviewer.get(f"/assessments/{aid}").get_data(as_text=True)
     assert "组建专家组" in page and 'value="e4"' in page
+    assert "未组建" in reviewer.get("/review").get_data(as_text=True)
     too_few = reviewer.post(f"/assessments/{aid}/panel", {"experts": ["e1"]})
     assert too_few.status_code == 422
     assert "2 至 9 位专家" in " ".join(errors_in(too_few.get_data(as_text=True)))
@@ -377,6 +379,9 @@ def test_the_panel_through_the_pages(login_as, db, world):
     assert post_points("e1", "save").status_code == 303
     assert post_points("e1", "submit").status_code == 302
     assert post_points("e2", "submit").status_code == 302
+    queue = reviewer.get("/review").get_data(as_text=True)
+    row = re.search(rf"<tr>\s*<td><a [^>]*>{aid}</a>.*?</tr>", queue, re.S).group(0)
+    assert "2 / 3 已提交" in row
     # e3 has not submitted: the result page shows it nothing of the others' points
     blind = experts["e3"].get(f"/assessments/{aid}").get_data(as_text=True)
     assert "提交您的评分之后" in blind
@@ -489,7 +494,17 @@ def test_the_decision_uses_store_guard_too(db, world):
     assert assessments.get(db, aid)["status"] == "returned"
 
 
-def test_the_demo_user_expert_is_an_expert():
+def test_the_demo_has_a_panel_waiting_for_the_demo_expert(tmp_path):
     roles = {username: role for username, _name, role, _district in demo.DEMO_USERS}
-    assert roles["expert"] == "expert"
-    assert "expert" in users.ROLES
+    assert roles["expert"] == roles["expert2"] == roles["expert3"] == "expert"
+    connection = store.connect(str(tmp_path / "demo.db"))
+    store.migrate(connection)
+    demo.seed(connection)
+    expert = users.by_username(connection, "expert")
+    queue = panels.for_expert(connection, expert["id"])
+    assert len(queue) == 1 and queue[0]["status"] == "submitted"
+    assert queue[0]["submitted_at"] is None
+    panel = panels.get(connection, queue[0]["id"])
+    assert panels.state(panel) == "open"
+    assert [e["username"] for e in panels.submitted(panel)] == ["expert2", "expert3"]
+    connection.close()

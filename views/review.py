@@ -10,7 +10,7 @@ import store
 from forms.review import ReviewForm
 from scoring import workflow
 from scoring.progress import load_programme
-from store import assessments, waterbodies
+from store import assessments, panels, waterbodies
 
 from .auth import actor, client_ip, roles_required
 from .inspect import render_result
@@ -22,9 +22,15 @@ bp = Blueprint("review", __name__)
 @bp.get("/review")
 @roles_required("reviewer", "admin")
 def queue():
-    rows = assessments.list_assessments(store.get_db(), status="submitted")
+    db = store.get_db()
+    rows = assessments.list_assessments(db, status="submitted")
     rows.sort(key=lambda r: r["submitted_at"] or "")
-    return render_template("review/queue.html", rows=rows)
+    return render_template(
+        "review/queue.html",
+        rows=rows,
+        panels=panels.in_review_progress(db),
+        panel_kinds=panels.PANEL_KINDS,
+    )
 
 
 def review_errors(
