@@ -105,7 +105,9 @@ def paths() -> dict:
                 "active experts (errors.experts / errors.experts.<i>). 409: not submitted, a "
                 "self-assessment, or a panel already named.",
                 "parameters": aid,
-                "requestBody": body(ref("PanelNameRequest"), {"experts": ["e1", "e2", "e3"]}),
+                "requestBody": body(
+                    ref("PanelNameRequest"), {"experts": ["expert", "expert2", "expert3"]}
+                ),
                 "responses": {"201": ok("Named", ref("PanelNamed"))} | errors(403, 404, 409, 422),
             },
             "get": {
