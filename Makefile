@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test browser-deps lint format bench charts-css clean
+.PHONY: run test browser-deps bench-deps lint format bench charts-css clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,16 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
+# The benchmark: `make bench` at the city's size (1×), `make bench SCALE=10` at ten times it.
+# wrk (Debian) is installed when missing and we are root, like Chromium for the browser tests.
+SCALE ?= 1
+BENCH_ARGS ?=
+
+bench-deps:
+	@sh scripts/bench-deps.sh
+
+bench: $(VENV)/.installed bench-deps
+	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 # The chart rules every pygal chart shares, as a static stylesheet (see views/charts.py).
 charts-css: $(VENV)/.installed

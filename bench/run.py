@@ -339,11 +339,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--duration", type=float, default=5, help="seconds per endpoint")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads = connections")
-    parser.add_argument("--waterbodies", type=int, default=1000)
-    parser.add_argument("--assessments", type=int, default=20_000)
-    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="times the city: 1 = 1,000 waterbodies, 20,000 assessments, 200 users (make bench "
+        "SCALE=10 for ten times that); --waterbodies/--assessments/--users override it",
+    )
+    parser.add_argument("--waterbodies", type=int)
+    parser.add_argument("--assessments", type=int)
+    parser.add_argument("--users", type=int)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance")
     args = parser.parse_args(argv)
+    args.waterbodies = args.waterbodies or 1000 * args.scale
+    args.assessments = args.assessments or 20_000 * args.scale
+    args.users = args.users or 200 * args.scale
 
     if shutil.which("wrk") is None:
         print("bench needs wrk: sudo apt-get install wrk", file=sys.stderr)
