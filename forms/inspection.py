@@ -5,10 +5,13 @@ live once, in scoring/, which also produces the field messages. Field names map 
 answers JSON: "A1", "A3_tp" (A3.tp), "A14_points", "gate_G2" / "gate_G2_note".
 """
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -131,10 +134,20 @@ def field_name(path: str) -> str:
 MAX_EXPONENT = 15
 
 
+# "1,000" and "1,000.5": commas that group thousands (as a phone keypad or a spreadsheet writes
+# them). Any other comma is ambiguous ("1,5" is 1.5 in some locales and 15 in none) and refused.
+_GROUPED = re.compile(r"[-+]?\d{1,3}([,，]\d{3})+(\.\d*)?")
+
+
 def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float | int | None:
-    text = (raw or "").strip().replace("，", ".").replace(",", ".")
+    text = (raw or "").strip()
     if not text:
         return None
+    if "," in text or "，" in text:
+        if not _GROUPED.fullmatch(text):
+            errors[path] = f"{label}的写法有误：千位分隔请写成 1,000，小数点请用「.」"
+            return None
+        text = text.replace(",", "").replace("，", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -222,6 +235,100 @@ def form_data_from_answers(rubric: Rubric, answers: dict) -> dict:
         data[f"gate_{code}"] = True
         data[f"gate_{code}_note"] = note
     return data
+
+
+def fields_of(rubric: Rubric, form: InspectionForm, code: str) -> list[str]:
+    """The form fields that hold one answer: an indicator ("A3" → A3_do, A3_tp, …) or a gate."""
+    prefix = code if code in rubric.indicators else f"gate_{code}"
+    return [n for n in form._fields if n == prefix or n.startswith(prefix + "_")]
+
+
+def answer_codes(rubric: Rubric) -> list[tuple[str, str]]:
+    """(code, name) of every answer an inspector gives: the indicators, then the manual gates."""
+    return [(i.code, i.name) for i in rubric.indicators.values()] + [
+        (g.code, g.name) for g in rubric.manual_gates
+    ]
+
+
+def _answer_fields(rubric: Rubric, answers: dict, code: str) -> dict:
+    """One answer as the form fields that would show it (numbers written the same way)."""
+    if code in rubric.indicators:
+        return form_data_from_answers(rubric, {code: (answers or {}).get(code)})
+    gates = (answers or {}).get("gates") or {}
+    return form_data_from_answers(rubric, {"gates": {code: gates[code]}} if code in gates else {})
+
+
+def answer_text(rubric: Rubric, answers: dict, code: str) -> str:
+    """One answer in words, for the conflict view: "（空）" when not given."""
+    data = _answer_fields(rubric, answers, code)
+    if not data:
+        return "（空）"
+    ind = rubric.indicators.get(code)
+    if ind is None:  # a ticked gate: its note
+        return f"已勾选：{data.get(f'gate_{code}_note') or ''}"
+    if ind.kind in ("checklist", "choice"):
+        chosen = data[code] if isinstance(data[code], list) else [data[code]]
+        return "、".join(o.label if (o := ind.option(c)) else str(c) for c in chosen) or "（空）"
+    if ind.kind in ("linear", "deduction"):
+        return f"{data[code]} {ind.unit}".strip()
+    if ind.kind == "judged":
+        return f"{data.get(f'{code}_points') or '—'} 分；{data.get(f'{code}_note') or ''}"
+    parts = [
+        f"{PARAMETER_NAMES.get(name[len(code) + 1 :], name[len(code) + 1 :])} {value}"
+        for name, value in data.items()
+        if value not in ("", None)
+    ]
+    return "、".join(parts) or "（空）"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One answer two people gave differently, for the conflict view."""
+
+    code: str
+    name: str
+    mine: str
+    theirs: str
+    # "theirs" when this user left the answer as it was when they opened the form (so the other
+    # change is the only one), else "mine"
+    default: str
+
+
+def differences(
+    rubric: Rubric, mine: dict, theirs: dict, base: dict | None = None
+) -> list[Difference]:
+    """The answers that differ between what this user posted and the current version."""
+    found = []
+    for code, name in answer_codes(rubric):
+        own = _answer_fields(rubric, mine, code)
+        other = _answer_fields(rubric, theirs, code)
+        if own == other:
+            continue
+        untouched = base is not None and own == _answer_fields(rubric, base, code)
+        found.append(
+            Difference(
+                code,
+                name,
+                answer_text(rubric, mine, code),
+                answer_text(rubric, theirs, code),
+                "theirs" if untouched else "mine",
+            )
+        )
+    return found
+
+
+def take_theirs(
+    rubric: Rubric, form: InspectionForm, formdata: MultiDict, theirs: dict, codes
+) -> MultiDict:
+    """The posted form data with the chosen answers replaced by the current version's."""
+    merged = MultiDict(formdata)
+    for code in codes:
+        for name in fields_of(rubric, form, code):
+            merged.poplist(name)
+        for name, value in _answer_fields(rubric, theirs, code).items():
+            for item in value if isinstance(value, list) else [value]:
+                merged.add(name, "y" if item is True else item)
+    return merged
 
 
 def _text(value) -> str:

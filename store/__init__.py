@@ -147,8 +147,20 @@ def backup_command(path: str, force: bool) -> None:
     )
 
 
+@click.command("purge-idempotency-keys")
+@with_appcontext
+@click.option("--days", default=30, show_default=True, help="Keep keys this many days.")
+def purge_idempotency_keys_command(days: int) -> None:
+    """Forget idempotency keys older than DAYS (writes also purge them as they go)."""
+    from . import idempotency
+
+    removed = idempotency.purge(get_db(), days=days)
+    click.echo(f"已清除 {removed} 个过期的幂等键。")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
+    app.cli.add_command(purge_idempotency_keys_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)

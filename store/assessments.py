@@ -116,6 +116,52 @@ def open_for(db: Database, waterbody_id: int, kind: str) -> dict | None:
     return get(db, rows[0]["id"]) if rows else None
 
 
+def count_returned(db: Database, district: str | None) -> int:
+    """Returned assessments waiting for an inspector (of one district, or all): the header badge."""
+    sql = "SELECT count(*) FROM assessments a"
+    params: list = ["returned"]
+    if district:
+        sql += (
+            " JOIN waterbodies w ON w.id = a.waterbody_id"
+            " WHERE a.status = ? AND w.district_code = ?"
+        )
+        params.append(district)
+    else:
+        sql += " WHERE a.status = ?"
+    return db.execute(sql, params).fetchone()[0]
+
+
+# Every write of an assessment bumps its version by one and appends exactly one of these audit
+# rows (with the answers whenever they were written), so the trail holds every version.
+_VERSION_ACTIONS = (
+    "assessment_created",
+    "assessment_saved",
+    "assessment_submitted",
+    "assessment_corrected",
+    "assessment_returned",
+    "assessment_decided",
+)
+
+
+def answers_at(db: Database, assessment_id: int, version: int) -> dict | None:
+    """The answers as they were at a version, read back from the audit trail; None when the
+    trail does not reach that version (rows loaded without it). The conflict view compares
+    with it to tell what this user changed from what someone else did."""
+    rows = db.execute(
+        "SELECT after FROM audit_log WHERE entity = 'assessment' AND entity_id = ? "
+        f"AND action IN ({', '.join('?' * len(_VERSION_ACTIONS))}) ORDER BY id",
+        [str(assessment_id), *_VERSION_ACTIONS],
+    ).fetchall()
+    answers = None
+    for number, (after,) in enumerate(rows, start=1):
+        written = json.loads(after) if after else {}
+        if isinstance(written, dict) and "answers" in written:
+            answers = written["answers"]
+        if number == version:
+            return answers
+    return None
+
+
 # The audit actions that write an assessment's answers on the inspector's side.
 _AUTHOR_ACTIONS = ("assessment_created", "assessment_saved", "assessment_submitted")
 

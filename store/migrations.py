@@ -331,3 +331,26 @@ def waterbody_registry(db: Database) -> None:
         ],
     )
     db["waterbody_districts"].create_index(["district_code"])
+
+
+@migrations(name="0006_idempotency_keys")
+def idempotency_keys(db: Database) -> None:
+    # A client-made key per operation (create, save, submit, upload), applied at most once per
+    # user. The row is written in the same transaction as the effect, so a retried or
+    # duplicated request finds it and gets the first answer back instead of a second effect.
+    db["idempotency_keys"].create(
+        {
+            "user_id": int,
+            "key": str,  # a UUID, lower case
+            "fingerprint": str,  # method + path + hash of the meaningful body
+            "status": int,  # the first answer, replayed as it was
+            "location": str,
+            "body": str,
+            "created_at": str,
+        },
+        pk=("user_id", "key"),
+        not_null={"fingerprint", "status", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    # the purge of old keys walks this index instead of the table
+    db["idempotency_keys"].create_index(["created_at"])

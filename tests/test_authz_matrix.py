@@ -154,7 +154,8 @@ MATRIX: list[Route] = [
         experts=(404, 404)),
     row("POST", "/account/tokens/{missing}/revoke", LOGIN, *same(404), experts=(404, 404)),
     # inspect: waterbodies -------------------------------------------------------------------------
-    row("GET", "/", LOGIN, *same(To("/waterbodies")), experts=(To("/panel"),) * 2),
+    # an inspector lands on their to-do list, a reviewer on the review queue
+    row("GET", "/", LOGIN, 200, 200, To("/review"), To("/waterbodies"), experts=(To("/panel"),) * 2),
     row("GET", "/waterbodies", LOGIN, *same(200)),
     row("GET", "/waterbodies?district=500109", LOGIN, *same(200)),
     row("GET", "/waterbodies/{yulin}", LOGIN, 200, 404, 200, 200),
@@ -166,6 +167,16 @@ MATRIX: list[Route] = [
         data={"kind": "self"}),  # already open: the existing draft opens, nothing is created
     row("POST", "/waterbodies/{missing}/assessments", LOGIN, 404, 404, 403, 404,
         data={"kind": "self"}),
+    # the blank form that creates with answers (cached for offline use; writes nothing)
+    row("GET", "/waterbodies/{yulin}/assessments/new?kind=self", LOGIN, 200, 404, 403, 200),
+    row("GET", "/waterbodies/{yulin}/assessments/new?kind=bogus", LOGIN, 404, 404, 403, 404),
+    row("GET", "/waterbodies/{missing}/assessments/new", LOGIN, 404, 404, 403, 404),
+    row("POST", "/waterbodies/{yulin}/assessments", LOGIN,
+        To(EDIT % "new", status=303), 404, 403, To(EDIT % "new", status=303),
+        data={"kind": "recheck", "action": "save", "A1": "90"}),  # created with its answers
+    row("POST", "/waterbodies/{yulin}/assessments", LOGIN,
+        To(EDIT % "draft", status=303), 404, 403, To(EDIT % "draft", status=303),
+        data={"kind": "self", "action": "save", "A1": "90"}),  # into the untouched open draft
     # inspect: the form, by status -----------------------------------------------------------------
     row("GET", EDIT % "draft", LOGIN, 200, 404, To(VIEW % "draft"), 200),
     row("POST", EDIT % "draft", LOGIN, To(EDIT % "draft", status=303), 404,

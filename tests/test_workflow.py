@@ -389,7 +389,7 @@ def test_optimistic_lock_conflict_keeps_the_loser_input(db, login_as):
     lost = second.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "80"})
     assert lost.status_code == 409
     html = lost.get_data(as_text=True)
-    assert "该评估已被他人修改，请查看最新内容后再保存（您编辑的是第 1 版，当前为第 2 版）" in html
+    assert "该评估已被他人修改（您编辑的是第 1 版，当前为第 2 版）" in html
     assert re.search(r'name="A1"[^>]*value="80"', html)  # what they typed is still there
     row = assessments.get(db, aid)
     assert (row["answers"]["A1"], row["version"]) == (90, 2)

@@ -11,6 +11,7 @@
 The OpenAPI document lives in views/openapi.py; tests check that every route here is in it.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,8 +25,9 @@ import store
 from scoring import workflow
 from scoring.leaderboard import RANKING_RULE
 from scoring.progress import progress as progress_toward_targets
-from store import assessments, panels, standings, users, waterbodies
+from store import assessments, idempotency, panels, standings, users, waterbodies
 
+from . import idempotency as keys
 from . import openapi
 from .auth import User, client_ip
 from .panel import decision_basis, panel_not_ready
@@ -392,11 +394,13 @@ def load_assessment(assessment_id: int) -> dict:
 
 
 def stale(current_row: dict | None, message: str = "该评估已被他人修改") -> ApiError:
+    """409 with the current assessment, so a client can show both sides and let its user choose."""
     version = current_row["version"] if current_row else None
     return ApiError(
         409,
         f"{message}（当前为第 {version} 版），请重新读取后再提交您的修改",
         current_version=version,
+        current=assessment_json(current_row) if current_row else None,
     )
 
 
@@ -413,6 +417,63 @@ def locked(row: dict, role: str) -> ApiError:
     else:
         message = f"状态为「{label}」的评估不能修改"
     return ApiError(409, message, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Idempotency-Key: each keyed write is applied once; a repeat gets the first answer back
+
+
+Keyed = tuple[str, str] | None  # (key, fingerprint), or None when the request has no key
+
+
+def keyed(body: dict) -> Keyed:
+    try:
+        key = keys.request_key(form=False)
+    except keys.BadKey as e:
+        raise invalid({keys.HEADER: str(e)}) from None
+    return (key, keys.json_fingerprint(body)) if key else None
+
+
+def _answer_response(answer: idempotency.Answer, replayed: bool) -> Response:
+    response = Response(answer.body, status=answer.status, mimetype="application/json")
+    if answer.location:
+        response.headers["Location"] = answer.location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def replayed(key: Keyed) -> Response | None:
+    """The first answer to this key, if it was applied. Call after loading what the request
+    acts on (see store.idempotency.replay) and before checking its state: a repeated save
+    must get its 200 back, not a 409 about the version it moved on itself."""
+    if key is None:
+        return None
+    try:
+        prior = idempotency.replay(store.get_db(), current().id, *key)
+    except idempotency.KeyReused:
+        raise invalid({keys.HEADER: keys.REUSED_KEY}) from None
+    return _answer_response(prior, True) if prior else None
+
+
+def once(key: Keyed, effect: Callable[[], Response]) -> Response:
+    """effect() (which writes through store/) and the key row, in one transaction."""
+    if key is None:
+        return effect()
+
+    def remembered() -> idempotency.Answer:
+        response = effect()
+        return idempotency.Answer(
+            response.status_code, response.headers.get("Location"), response.get_data(as_text=True)
+        )
+
+    try:
+        answer, again = idempotency.apply_once(
+            store.get_db(), user_id=current().id, key=key[0], fingerprint=key[1], effect=remembered
+        )
+    except idempotency.KeyReused:
+        raise invalid({keys.HEADER: keys.REUSED_KEY}) from None
+    return _answer_response(answer, again)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,6 +624,9 @@ def waterbody_update(waterbody_id: int):
 def assessment_create():
     user = require_role("inspector", "admin")
     body = json_body()
+    key = keyed(body)
+    if (first := replayed(key)) is not None:
+        return first
     errors: dict[str, str] = {}
     waterbody_id = positive_int(body.get("waterbody_id"))
     if waterbody_id is None:
@@ -584,44 +648,48 @@ def assessment_create():
     if errors:
         raise invalid(errors, missing=missing)
     db = store.get_db()
-    try:
-        # One transaction: with submit, the assessment is created submitted or not at all.
-        with store.write(db):
-            assessment_id = assessments.create(
-                db,
-                waterbody_id=waterbody_id,
-                kind=kind,
-                rubric_id=rubric.id,
-                rubric_version=rubric.version,
-                answers=answers,
-                scored=scored,
-                user=user.row,
-                ip=client_ip(),
-            )
-            if submit:
-                assessments.save(
+
+    def create() -> Response:
+        try:
+            # One transaction: with submit, the assessment is created submitted or not at all.
+            with store.write(db):
+                assessment_id = assessments.create(
                     db,
-                    assessment_id,
-                    expected_version=1,
-                    action="submit",
+                    waterbody_id=waterbody_id,
+                    kind=kind,
+                    rubric_id=rubric.id,
+                    rubric_version=rubric.version,
                     answers=answers,
                     scored=scored,
                     user=user.row,
                     ip=client_ip(),
                 )
-    except assessments.Conflict as e:
-        existing = e.current or {}
-        raise ApiError(
-            409,
-            f"{e.message}（id {existing.get('id')}，{existing.get('status')}）",
-            existing_id=existing.get("id"),
-            existing_status=existing.get("status"),
-        ) from None
-    row = assessments.get(db, assessment_id)
-    response = jsonify(state_json(row) | {"result": row["result"]})
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.assessment_get", assessment_id=assessment_id)
-    return response
+                if submit:
+                    assessments.save(
+                        db,
+                        assessment_id,
+                        expected_version=1,
+                        action="submit",
+                        answers=answers,
+                        scored=scored,
+                        user=user.row,
+                        ip=client_ip(),
+                    )
+        except assessments.Conflict as e:
+            existing = e.current or {}
+            raise ApiError(
+                409,
+                f"{e.message}（id {existing.get('id')}，{existing.get('status')}）",
+                existing_id=existing.get("id"),
+                existing_status=existing.get("status"),
+            ) from None
+        row = assessments.get(db, assessment_id)
+        response = jsonify(state_json(row) | {"result": row["result"]})
+        response.status_code = 201
+        response.headers["Location"] = url_for("api.assessment_get", assessment_id=assessment_id)
+        return response
+
+    return once(key, create)
 
 
 @bp.get("/assessments/<api_id:assessment_id>")
@@ -639,6 +707,9 @@ def assessment_update(assessment_id: int):
     user = current()
     row = load_assessment(assessment_id)
     body = json_body()
+    key = keyed(body)
+    if (first := replayed(key)) is not None:
+        return first
     errors: dict[str, str] = {}
     version = read_version(body, errors, required=True)
     answers = body.get("answers")
@@ -659,22 +730,26 @@ def assessment_update(assessment_id: int):
     )
     if errors:
         raise invalid(errors, missing=missing)
-    try:
-        updated = assessments.save(
-            store.get_db(),
-            assessment_id,
-            expected_version=version,
-            action=action,
-            answers=answers,
-            scored=scored,
-            user=user.row,
-            ip=client_ip(),
-        )
-    except assessments.Conflict as e:
-        raise stale(e.current) from None
-    except workflow.TransitionError:  # the status changed under us
-        raise locked(load_assessment(assessment_id), user.role) from None
-    return jsonify(assessment_json(updated))
+
+    def save() -> Response:
+        try:
+            updated = assessments.save(
+                store.get_db(),
+                assessment_id,
+                expected_version=version,
+                action=action,
+                answers=answers,
+                scored=scored,
+                user=user.row,
+                ip=client_ip(),
+            )
+        except assessments.Conflict as e:
+            raise stale(e.current) from None
+        except workflow.TransitionError:  # the status changed under us
+            raise locked(load_assessment(assessment_id), user.role) from None
+        return jsonify(assessment_json(updated))
+
+    return once(key, save)
 
 
 @bp.post("/assessments/<api_id:assessment_id>/submit")
@@ -682,6 +757,9 @@ def assessment_submit(assessment_id: int):
     user = require_role("inspector", "admin")
     row = load_assessment(assessment_id)
     body = json_body(optional=True)
+    key = keyed(body)
+    if (first := replayed(key)) is not None:
+        return first
     errors: dict[str, str] = {}
     version = read_version(body, errors, required=False)
     if errors:
@@ -702,24 +780,28 @@ def assessment_submit(assessment_id: int):
             errors=errors,
             missing=missing,
         )
-    try:
-        updated = assessments.save(
-            store.get_db(),
-            assessment_id,
-            expected_version=row["version"],
-            action="submit",
-            answers=row["answers"],
-            scored=scored,
-            user=user.row,
-            ip=client_ip(),
-        )
-    except assessments.Conflict as e:
-        if e.current and e.current["status"] == "submitted":  # a concurrent submit won
-            return jsonify(state_json(e.current))
-        raise stale(e.current) from None
-    except workflow.TransitionError:
-        raise locked(load_assessment(assessment_id), user.role) from None
-    return jsonify(state_json(updated))
+
+    def submit() -> Response:
+        try:
+            updated = assessments.save(
+                store.get_db(),
+                assessment_id,
+                expected_version=row["version"],
+                action="submit",
+                answers=row["answers"],
+                scored=scored,
+                user=user.row,
+                ip=client_ip(),
+            )
+        except assessments.Conflict as e:
+            if e.current and e.current["status"] == "submitted":  # a concurrent submit won
+                return jsonify(state_json(e.current))
+            raise stale(e.current) from None
+        except workflow.TransitionError:
+            raise locked(load_assessment(assessment_id), user.role) from None
+        return jsonify(state_json(updated))
+
+    return once(key, submit)
 
 
 @bp.post("/assessments/<api_id:assessment_id>/review")

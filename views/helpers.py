@@ -3,14 +3,18 @@
 import json
 
 from flask import Flask, render_template
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 import clock
+import store
 from forms.inspection import water_parameters
 from scoring import workflow
 from scoring.water import PARAMETER_NAMES
+from store import assessments
 
 from .i18n import localized
+from .idempotency import new_key
 
 WATERBODY_STATUS_LABELS = {
     "planned": "规划中",
@@ -102,6 +106,13 @@ def render_error(error: HTTPException):
     return render_template("error.html", title=title, message=message), error.code
 
 
+def returned_count() -> int:
+    """Returned assessments waiting for this inspector's district: the badge in the header."""
+    if not current_user.is_authenticated or current_user.role != "inspector":
+        return 0
+    return assessments.count_returned(store.get_db(), current_user.scope)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
     # stored stamps are UTC; every page shows them in Beijing time: {{ row.updated_at|beijing }}
@@ -121,4 +132,6 @@ def init_app(app: Flask) -> None:
             "water_parameters": water_parameters,
             "field_id": field_id,
             "audit_diff": audit_diff,
+            "new_idempotency_key": new_key,
+            "returned_count": returned_count,
         }

@@ -1,7 +1,9 @@
 """Inspectors' pages: waterbodies, the inspection form, results and evidence."""
 
 import hashlib
+import json
 import secrets
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
@@ -25,17 +27,22 @@ import scoring
 import store
 from forms.evidence import photo_metadata
 from forms.inspection import (
+    answer_codes,
     answers_from_form,
+    differences,
     field_name,
     form_class,
     form_data_from_answers,
     render_input,
     render_options,
     render_widget,
+    take_theirs,
 )
 from scoring import workflow
-from store import assessments, audit, waterbodies
+from store import assessments, audit, idempotency, waterbodies
+from store.idempotency import Answer
 
+from . import idempotency as keys
 from .auth import actor, client_ip
 from .helpers import render_error
 
@@ -47,6 +54,8 @@ UPLOAD_TYPES = {
     "application/pdf": (".pdf", b"%PDF-"),
 }
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+# How far back the inspector's landing page lists decided assessments.
+RECENT_DAYS = 30
 
 
 def scope() -> str | None:
@@ -89,7 +98,23 @@ def edit_action_for(assessment: dict) -> str | None:
 @bp.get("/")
 @login_required
 def index():
-    return redirect(url_for("inspect.waterbody_list"))
+    """An inspector's day: what was returned, drafts, what waits for review, what was decided.
+    Reviewers land on their queue; administrators on the waterbodies."""
+    if current_user.role == "reviewer":
+        return redirect(url_for("review.queue"))
+    if current_user.role != "inspector":
+        return redirect(url_for("inspect.waterbody_list"))
+    db = store.get_db()
+    since = (date.today() - timedelta(days=RECENT_DAYS)).isoformat()
+    todo = {
+        "returned": assessments.list_assessments(db, district=scope(), status="returned"),
+        "draft": assessments.list_assessments(db, district=scope(), status="draft"),
+        "submitted": assessments.list_assessments(db, district=scope(), status="submitted"),
+        "decided": assessments.list_assessments(
+            db, district=scope(), status=list(workflow.DECIDED_STATUSES), since=since, limit=20
+        ),
+    }
+    return render_template("inspect/todo.html", todo=todo, recent_days=RECENT_DAYS)
 
 
 @bp.get("/waterbodies")
@@ -134,40 +159,253 @@ def waterbody_detail(waterbody_id: int):
     lead = waterbodies.is_lead(waterbody, scope())
     # the assessments are the lead district's work: a through district sees the registry record
     rows = assessments.list_assessments(store.get_db(), waterbody_id=waterbody_id) if lead else []
+    # the blank forms a phone caches when this page is opened, to start one with no signal
+    new_forms = [
+        url_for("inspect.assessment_new", waterbody_id=waterbody_id, kind=kind)
+        for kind in workflow.KIND_LABELS
+    ]
     return render_template(
-        "inspect/waterbody.html", waterbody=waterbody, assessments=rows, lead=lead
+        "inspect/waterbody.html",
+        waterbody=waterbody,
+        assessments=rows,
+        lead=lead,
+        new_forms=new_forms,
     )
+
+
+def _may_create() -> None:
+    if current_user.role not in ("inspector", "admin"):
+        abort(403)
+
+
+def _blank_assessment(waterbody: dict, kind: str) -> dict:
+    """What the form template needs of an assessment that does not exist yet."""
+    return {
+        "id": None,
+        "waterbody_id": waterbody["id"],
+        "waterbody_name": waterbody["name"],
+        "district_name": waterbody["district_name"],
+        "kind": kind,
+        "status": "draft",
+        "version": 0,
+        "answers": {"gates": {}},
+        "return_comment": None,
+        "field_comments": {},
+    }
+
+
+@bp.get("/waterbodies/<int:waterbody_id>/assessments/new")
+@login_required
+def assessment_new(waterbody_id: int):
+    """A blank form that creates the assessment with its answers when first saved. Nothing is
+    written until then, so it can be cached and filled in with no network."""
+    _may_create()
+    waterbody = load_waterbody(waterbody_id, work=True)
+    kind = request.args.get("kind", "self")
+    if kind not in workflow.KIND_LABELS:
+        abort(404)
+    rubric = scoring.rubric_for_waterbody(waterbody["kind"])
+    form = form_class(rubric)(formdata=None)
+    preview = scoring.preview(rubric, {"gates": {}})
+    return _render_form(_blank_assessment(waterbody, kind), rubric, form, preview, {})
+
+
+def _posts_answers(form) -> bool:
+    """Does this post carry answer fields (the new form), or only a kind (开始填写)?"""
+    return any(name in request.form for name in form._fields if name not in _NOT_ANSWERS)
+
+
+_NOT_ANSWERS = {"csrf_token", "version"}
 
 
 @bp.post("/waterbodies/<int:waterbody_id>/assessments")
 @login_required
 def assessment_create(waterbody_id: int):
-    if current_user.role not in ("inspector", "admin"):
-        abort(403)
+    _may_create()
     waterbody = load_waterbody(waterbody_id, work=True)
-    kind = request.form.get("kind", "self")
-    if kind not in workflow.KIND_LABELS:
-        flash("评估类型无效", "error")
-        return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
-    rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     db = store.get_db()
     try:
-        assessment_id = assessments.create(
-            db,
-            waterbody_id=waterbody_id,
-            kind=kind,
-            rubric_id=rubric.id,
-            rubric_version=rubric.version,
-            answers={"gates": {}},
-            scored=None,
-            user=actor(),
-            ip=client_ip(),
+        key = keys.page_key()
+        prior = key and idempotency.replay(db, current_user.id, *key)
+    except keys.BadKey:
+        return keys.key_error_page(reused=False)
+    except idempotency.KeyReused:
+        return keys.key_error_page(reused=True)
+    if prior:
+        return keys.redirect_response(prior)
+    kind = request.form.get("kind", "self")
+    if kind not in workflow.KIND_LABELS:
+        flash(gettext("评估类型无效"), "error")
+        return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
+    rubric = scoring.rubric_for_waterbody(waterbody["kind"])
+    form = form_class(rubric)()
+    if not form.validate():  # CSRF only
+        abort(400)
+    if _posts_answers(form):
+        return _create_with_answers(waterbody, kind, rubric, form, key)
+
+    def create() -> Answer:
+        try:
+            assessment_id = assessments.create(
+                db,
+                waterbody_id=waterbody_id,
+                kind=kind,
+                rubric_id=rubric.id,
+                rubric_version=rubric.version,
+                answers={"gates": {}},
+                scored=None,
+                user=actor(),
+                ip=client_ip(),
+            )
+        except assessments.Conflict as e:
+            # A second click (or a colleague) got there first: open the existing one.
+            return keys.redirect_answer(
+                url_for("inspect.assessment_edit", assessment_id=e.current["id"]),
+                f"{e.message}，已为您打开。",
+                "info",
+                status=302,
+            )
+        return keys.redirect_answer(
+            url_for("inspect.assessment_edit", assessment_id=assessment_id), status=302
         )
+
+    return _applied(key, create)
+
+
+def _applied(key, effect):
+    """Run a page's write once per key and answer with its (first) redirect."""
+    try:
+        answer, _again = _run_once(key, effect)
+    except idempotency.KeyReused:
+        return keys.key_error_page(reused=True)
+    return keys.redirect_response(answer)
+
+
+def _run_once(key, effect) -> tuple[Answer, bool]:
+    if key is None:
+        return effect(), False
+    return idempotency.apply_once(
+        store.get_db(), user_id=current_user.id, key=key[0], fingerprint=key[1], effect=effect
+    )
+
+
+def _is_untouched(assessment: dict) -> bool:
+    """A draft just opened and never saved: nothing of anyone's would be overwritten."""
+    answers = assessment["answers"]
+    return (
+        assessment["status"] == "draft"
+        and assessment["version"] == 1
+        and not any(v for k, v in answers.items() if k != "gates")
+        and not answers.get("gates")
+    )
+
+
+def _create_with_answers(waterbody, kind, rubric, form, key):
+    """The new form's first save (or submit): the assessment is created with its answers in one
+    transaction. An open one of this kind already there gets the answers when it is untouched;
+    otherwise the conflict view shows both, so nothing typed is lost and nothing overwritten."""
+    db = store.get_db()
+    blank = _blank_assessment(waterbody, kind)
+    answers, errors, preview = _score_form(rubric, form)
+    wants_submit = request.form.get("action") == "submit"
+    if wants_submit and (errors or preview.missing):
+        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        all_errors = missing | errors
+        _attach_errors(form, all_errors)
+        flash(
+            gettext(
+                "未提交：还有 %(n)s 处需要填写或更正。评估尚未创建，您填写的内容仍在下方。",
+                n=len(all_errors),
+            ),
+            "error",
+        )
+        return _render_form(blank, rubric, form, preview, all_errors), 422
+    typed = _typed_errors(form, errors)
+    if typed:
+        _attach_errors(form, typed)
+        flash(gettext("标出的字段有误，草稿尚未保存；更正后再保存。"), "error")
+        return _render_form(blank, rubric, form, preview, typed), 422
+    scored = (
+        scoring.score(rubric, answers).to_dict() if not errors and not preview.missing else None
+    )
+    action = "submit" if wants_submit else "save"
+
+    def create() -> Answer:
+        try:
+            with store.write(db):
+                assessment_id = assessments.create(
+                    db,
+                    waterbody_id=waterbody["id"],
+                    kind=kind,
+                    rubric_id=rubric.id,
+                    rubric_version=rubric.version,
+                    answers=answers,
+                    scored=scored,
+                    user=actor(),
+                    ip=client_ip(),
+                )
+                if wants_submit:
+                    assessments.save(
+                        db,
+                        assessment_id,
+                        expected_version=1,
+                        action="submit",
+                        answers=answers,
+                        scored=scored,
+                        user=actor(),
+                        ip=client_ip(),
+                    )
+        except assessments.Conflict as e:
+            existing = e.current
+            if not (_is_untouched(existing) and existing["rubric_id"] == rubric.id):
+                raise
+            # the open one was only ever opened: these answers go into it
+            assessment_id = existing["id"]
+            assessments.save(
+                db,
+                assessment_id,
+                expected_version=1,
+                action=action,
+                answers=answers,
+                scored=scored,
+                user=actor(),
+                ip=client_ip(),
+            )
+        return _saved_answer(assessment_id, action)
+
+    try:
+        answer, _again = _run_once(key, create)
+    except idempotency.KeyReused:
+        return keys.key_error_page(reused=True)
     except assessments.Conflict as e:
-        # A second click (or a colleague) got there first: open the existing one, create nothing.
-        flash(f"{e.message}，已为您打开。", "info")
-        return redirect(url_for("inspect.assessment_edit", assessment_id=e.current["id"]))
-    return redirect(url_for("inspect.assessment_edit", assessment_id=assessment_id))
+        existing = e.current
+        if edit_action_for(existing) == "save" and existing["rubric_id"] == rubric.id:
+            return _conflict_view(existing, rubric, form, answers, errors, preview, {"gates": {}})
+        label = workflow.STATUS_LABELS.get(existing["status"], existing["status"])
+        flash(
+            gettext(
+                "该河湖已有一份「%(status)s」的同类评估（#%(id)s），不能再新建；"
+                "您填写的内容尚未保存，仍在下方。",
+                status=gettext(label),
+                id=existing["id"],
+            ),
+            "error",
+        )
+        return _render_form(blank, rubric, form, preview, {}), 409
+    return keys.redirect_response(answer)
+
+
+def _saved_answer(assessment_id: int, action: str) -> Answer:
+    if action == "submit":
+        return keys.redirect_answer(
+            url_for("inspect.assessment_view", assessment_id=assessment_id),
+            "已提交，等待市级审核。",
+            status=302,
+        )
+    return keys.redirect_answer(
+        url_for("inspect.assessment_edit", assessment_id=assessment_id),
+        "草稿已保存。" if action == "save" else "已更正答案并重新计分。",
+    )
 
 
 def _score_form(rubric, form):
@@ -201,11 +439,36 @@ def _attach_errors(form, errors: dict[str, str]) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
+def _resolved_formdata(rubric, assessment) -> MultiDict:
+    """The posted form, with the answers chosen as "theirs" in the conflict view taken from the
+    version that view compared with (only if it is still the current one)."""
+    formdata = request.form
+    if request.form.get("resolve_version") != str(assessment["version"]):
+        return formdata
+    codes = [c for c, _name in answer_codes(rubric) if request.form.get(f"resolve_{c}") == "theirs"]
+    if not codes:
+        return formdata
+    form = form_class(rubric)(formdata=None, meta={"csrf": False})
+    return take_theirs(rubric, form, formdata, assessment["answers"], codes)
+
+
 @bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
 @login_required
 def assessment_edit(assessment_id: int):
     db = store.get_db()
     assessment = load_assessment(assessment_id)
+    key = prior = None
+    if request.method == "POST":
+        # after loading the assessment: a state that shows a keyed write shows its key too
+        try:
+            key = keys.page_key()
+            prior = key and idempotency.replay(db, current_user.id, *key)
+        except keys.BadKey:
+            return keys.key_error_page(reused=False)
+        except idempotency.KeyReused:
+            return keys.key_error_page(reused=True)
+        if prior and prior.location and prior.status in (302, 303):
+            return keys.redirect_response(prior)
     action = edit_action_for(assessment)
     if action is None:
         if request.method == "POST" and (
@@ -224,67 +487,141 @@ def assessment_edit(assessment_id: int):
         preview = scoring.preview(rubric, assessment["answers"])
         return _render_form(assessment, rubric, form, preview, {})
 
-    form = Form()
+    form = Form(formdata=_resolved_formdata(rubric, assessment))
     if not form.validate():  # CSRF only: the answers are checked by scoring below
         abort(400)
     answers, errors, preview = _score_form(rubric, form)
+    if prior:  # the repeat of a save that was answered with the form (marked errors)
+        return _shown_again(assessment, rubric, form, preview, errors, prior)
     wants_submit = request.form.get("action") == "submit" and action == "save"
     scored = None
     if not errors and not preview.missing:
         scored = scoring.score(rubric, answers).to_dict()
-    # a submit, and a reviewer's correction of a submitted assessment, must leave it complete
-    if (wants_submit or action == "correct") and (errors or preview.missing):
-        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
-        all_errors = missing | errors
-        _attach_errors(form, all_errors)
-        flash(f"还有 {len(all_errors)} 处需要填写或更正，已保存的内容未丢失。", "error")
-        return _render_form(assessment, rubric, form, preview, all_errors), 422
     try:
         version = int(form.version.data or 0)
     except ValueError:
         version = 0
-    try:
+    refused = None
+    # a submit, and a reviewer's correction of a submitted assessment, must leave it complete
+    if (wants_submit or action == "correct") and (errors or preview.missing):
+        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        refused = missing | errors
+        if action == "correct":
+            _attach_errors(form, refused)
+            flash(gettext("更正未保存：还有 %(n)s 处需要填写或更正。", n=len(refused)), "error")
+            return _render_form(assessment, rubric, form, preview, refused), 422
+    typed = _typed_errors(form, errors)
+
+    def save() -> Answer:
         updated = assessments.save(
             db,
             assessment_id,
             expected_version=version,
-            action="submit" if wants_submit else action,
+            action="submit" if wants_submit and not refused else action,
             answers=answers,
             scored=scored,
             user=actor(),
             ip=client_ip(),
         )
+        if wants_submit and not refused:
+            return _saved_answer(assessment_id, "submit")
+        if refused:
+            # nothing typed is lost: what is valid is kept as a draft, and the page says so
+            message = gettext(
+                "未提交：还有 %(n)s 处需要填写或更正。其余内容已保存为草稿（第 %(v)s 版）",
+                n=len(refused),
+                v=updated["version"],
+            ) + (gettext("；标出有误的字段尚未保存。") if typed else "。")
+            return _form_answer(422, assessment_id, message, "error", updated["version"])
+        if typed:
+            # saved, but what was typed wrongly is shown again, marked, rather than lost
+            message = gettext("草稿已保存；标出的字段有误，尚未保存，提交前请更正。")
+            return _form_answer(200, assessment_id, message, "warning", updated["version"])
+        # Post/Redirect/Get: nothing typed needs showing again, so the page comes from the
+        # database (hidden version included) and a refresh does not post the form again
+        return _saved_answer(assessment_id, action)
+
+    try:
+        answer, _again = _run_once(key, save)
+    except idempotency.KeyReused:
+        return keys.key_error_page(reused=True)
     except assessments.Conflict as e:
-        _attach_errors(form, errors)
-        flash(
-            f"{e.message}（您编辑的是第 {version} 版，当前为第 {e.current['version']} 版）。"
-            "您填写的内容仍在下方，可对照后重新保存。",
-            "error",
-        )
-        # the hidden version becomes the current one, so saving again after comparing is a
-        # deliberate overwrite instead of the same conflict for ever
-        form.version.data = e.current["version"]
-        return _render_form(assessment, rubric, form, preview, errors, conflict=e.current), 409
+        base = assessments.answers_at(db, assessment_id, version) if version else None
+        return _conflict_view(e.current, rubric, form, answers, errors, preview, base, version)
     except workflow.TransitionError as e:
         flash(str(e), "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
-    if wants_submit:
-        flash("已提交，等待市级审核。", "success")
-        return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
-    errors = _typed_errors(form, errors)
-    if not errors:
-        # Post/Redirect/Get: nothing typed needs showing again, so the page comes from the
-        # database (hidden version included) and a refresh does not post the form again
-        flash("草稿已保存。" if action == "save" else "已更正答案并重新计分。", "success")
-        return redirect(url_for("inspect.assessment_edit", assessment_id=assessment_id), 303)
-    # saved, but what was typed wrongly is shown again, marked, rather than lost
+    if answer.status in (302, 303):
+        return keys.redirect_response(answer)
+    return _shown_again(assessment, rubric, form, preview, refused or errors, answer)
+
+
+def _form_answer(status: int, assessment_id: int, message: str, category: str, version: int):
+    """A save answered with the form itself (errors marked): remembered as its message and the
+    version it made; a repeat shows the same form again from the same posted fields."""
+    body = json.dumps({"flash": [message, category], "version": version}, ensure_ascii=False)
+    return Answer(status, url_for("inspect.assessment_edit", assessment_id=assessment_id), body)
+
+
+def _shown_again(assessment, rubric, form, preview, errors, answer: Answer):
+    extra = keys.answer_extra(answer)
+    errors = errors if answer.status == 422 else _typed_errors(form, errors)
+    if answer.status == 422:
+        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        errors = missing | errors
     _attach_errors(form, errors)
-    flash("草稿已保存；标出的字段有误，提交前请更正。", "warning")
-    form.version.data = updated["version"]
-    return _render_form(updated, rubric, form, preview, errors)
+    flash(*extra["flash"])
+    form.version.data = extra["version"]
+    current = assessments.get(store.get_db(), assessment["id"]) or assessment
+    return _render_form(current, rubric, form, preview, errors), answer.status
 
 
-def _render_form(assessment, rubric, form, preview, errors, conflict=None):
+def _conflict_view(current, rubric, form, answers, errors, preview, base, version=None):
+    """409: someone saved first. Per answer that differs, both values side by side and a choice
+    (mine / theirs); the form keeps what this user typed and saves against the current version."""
+    _attach_errors(form, _typed_errors(form, errors))
+    if version:
+        message = gettext(
+            "该评估已被他人修改（您编辑的是第 %(mine)s 版，当前为第 %(current)s 版）。"
+            "请在下方逐项选择保留您的填写还是当前内容，然后重新保存。",
+            mine=version,
+            current=current["version"],
+        )
+    else:
+        message = gettext(
+            "该河湖已有一份未完成的同类评估（#%(id)s，第 %(current)s 版）。"
+            "请在下方逐项选择保留您的填写还是已有内容，然后保存到这份评估。",
+            id=current["id"],
+            current=current["version"],
+        )
+    flash(message, "error")
+    # the hidden version becomes the current one: saving after choosing is deliberate
+    form.version.data = current["version"]
+    diffs = differences(rubric, answers, current["answers"], base)
+    return (
+        _render_form(
+            current,
+            rubric,
+            form,
+            preview,
+            _typed_errors(form, errors),
+            conflict=current,
+            differences=diffs,
+        ),
+        409,
+    )
+
+
+def _render_form(assessment, rubric, form, preview, errors, conflict=None, differences=()):
+    new = assessment["id"] is None
+    if new:
+        action_url = url_for("inspect.assessment_create", waterbody_id=assessment["waterbody_id"])
+        open_one = assessments.open_for(
+            store.get_db(), assessment["waterbody_id"], assessment["kind"]
+        )
+    else:
+        action_url = url_for("inspect.assessment_edit", assessment_id=assessment["id"])
+        open_one = None
     return render_template(
         "inspect/form.html",
         assessment=assessment,
@@ -293,7 +630,11 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None):
         preview=preview,
         errors=errors,
         conflict=conflict,
-        attachments=assessments.attachments(store.get_db(), assessment["id"]),
+        differences=differences,
+        new=new,
+        action_url=action_url,
+        open_one=open_one,
+        attachments=[] if new else assessments.attachments(store.get_db(), assessment["id"]),
         render_input=render_input,
         render_options=render_options,
         render_widget=render_widget,
@@ -370,6 +711,16 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
 @login_required
 def attachment_upload(assessment_id: int):
     assessment = load_assessment(assessment_id)
+    db = store.get_db()
+    try:
+        key = keys.page_key()
+        prior = key and idempotency.replay(db, current_user.id, *key)
+    except keys.BadKey:
+        return keys.key_error_page(reused=False)
+    except idempotency.KeyReused:
+        return keys.key_error_page(reused=True)
+    if prior:
+        return keys.redirect_response(prior)
     if edit_action_for(assessment) is None:
         abort(403)
     rubric = rubric_of(assessment)
@@ -403,9 +754,10 @@ def attachment_upload(assessment_id: int):
     stored_name = f"{digest[:16]}-{secrets.token_hex(4)}{UPLOAD_TYPES[kind][0]}"
     (folder / stored_name).write_bytes(content)
     filename = assessments.clean_filename(upload.filename[:1000])
-    try:
+
+    def add() -> Answer:
         assessments.add_attachment(
-            store.get_db(),
+            db,
             {
                 "assessment_id": assessment_id,
                 "indicator": indicator,
@@ -421,6 +773,13 @@ def attachment_upload(assessment_id: int):
             max_files=current_app.config["EVIDENCE_FILES_PER_ASSESSMENT"],
             max_bytes=current_app.config["EVIDENCE_BYTES_PER_ASSESSMENT"],
         )
+        return keys.redirect_answer(back, f"已上传「{filename}」", status=302)
+
+    try:
+        answer, again = _run_once(key, add)
+    except idempotency.KeyReused:
+        (folder / stored_name).unlink(missing_ok=True)
+        return keys.key_error_page(reused=True)
     except assessments.AttachmentLimit as e:
         (folder / stored_name).unlink(missing_ok=True)
         flash(e.message, "error")
@@ -428,8 +787,9 @@ def attachment_upload(assessment_id: int):
     except BaseException:
         (folder / stored_name).unlink(missing_ok=True)  # no file without its row
         raise
-    flash(f"已上传「{filename}」", "success")
-    return redirect(back)
+    if again:  # a racing repeat was applied first: its file is the one kept
+        (folder / stored_name).unlink(missing_ok=True)
+    return keys.redirect_response(answer)
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -108,6 +108,11 @@ SCHEMAS = {
             },
             "existing_status": {"type": "string"},
             "status": {"type": "string", "description": "the assessment's status when locked"},
+            "current": {
+                "oneOf": [ref("Assessment"), {"type": "null"}],
+                "description": "on a stale version: the assessment as it is now, so a client "
+                "can show its user both values of each field and let them choose",
+            },
         },
         ["error"],
     ),
@@ -466,7 +471,9 @@ RESPONSES = {
     },
     "Unprocessable": {
         "description": "Invalid input: not JSON, not an object, wrong types, invalid or (when "
-        "complete answers are required) missing answers — a Chinese message per field",
+        "complete answers are required) missing answers — a Chinese message per field; "
+        "errors.Idempotency-Key when that header is not a UUID, or was already used for a "
+        "different request",
         "content": json_content(ref("ValidationError")),
     },
     "MethodNotAllowed": {
@@ -481,6 +488,17 @@ PARAMETERS = {
         "in": "path",
         "required": True,
         "schema": {"type": "integer", "minimum": 1},
+    },
+    "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "A client-made UUID per operation. The server applies each key at most "
+        "once per user, in the same transaction as the write, and answers a repeat with the "
+        "first answer (same status, Location and body; header Idempotent-Replayed: true). "
+        "The same key with another method, path or body → 422 naming Idempotency-Key. "
+        "Keys are kept 30 days. A request refused with an error spends no key.",
+        "schema": {"type": "string", "format": "uuid"},
     },
     "AssessmentId": {
         "name": "assessment_id",
@@ -507,6 +525,7 @@ PARAMETERS = {
 
 def _paths() -> dict:
     aid = [ref("AssessmentId", "parameters")]
+    key = ref("IdempotencyKey", "parameters")
     return {
         "/score": {
             "post": {
@@ -614,6 +633,7 @@ def _paths() -> dict:
                 "With submit: true the answers must be complete; it is created and submitted "
                 "atomically. An open (draft/submitted/returned) assessment of the same kind "
                 "→ 409 with existing_id.",
+                "parameters": [key],
                 "requestBody": body(
                     ref("AssessmentCreate"),
                     {"waterbody_id": 1, "kind": "self", "answers": {"A1": 96.5}, "submit": False},
@@ -634,8 +654,9 @@ def _paths() -> dict:
                 "description": "Inspector/admin on a draft or returned assessment (a returned one "
                 "becomes a draft again); reviewer/admin on a submitted one (a correction: "
                 "answers must stay complete, re-scored). Otherwise 409 (e.g. locked after "
-                "the decision). A stale version → 409 with current_version.",
-                "parameters": aid,
+                "the decision). A stale version → 409 with current_version and current (the "
+                "assessment as it is now).",
+                "parameters": [*aid, key],
                 "requestBody": body(ref("AssessmentUpdate")),
                 "responses": {"200": ok("Updated", ref("Assessment"))} | errors(404, 409, 422),
             },
@@ -646,7 +667,7 @@ def _paths() -> dict:
                 "summary": "Submit for review (inspector/admin)",
                 "description": "Incomplete or invalid stored answers → 422 naming every field. "
                 "Repeating the submit of a submitted assessment → 200, nothing written.",
-                "parameters": aid,
+                "parameters": [*aid, key],
                 "requestBody": {
                     "required": False,
                     "content": json_content(ref("SubmitRequest")),

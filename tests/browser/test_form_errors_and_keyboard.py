@@ -49,6 +49,7 @@ def test_invalid_input_is_named_at_the_field_and_nothing_typed_is_lost(new_page,
     page.locator("#gates").get_by_role("checkbox", name=re.compile("G2")).check()
     expect(page.get_by_label("G2 说明")).to_be_visible()  # the note appears once ticked
     page.get_by_label("水岸整洁度").fill("2")  # typed after the last save: must survive
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定提交？
     page.get_by_role("button", name="提交审核").click()
 
     # refused: every message in Chinese at its field, everything typed still there
@@ -74,11 +75,17 @@ def test_invalid_input_is_named_at_the_field_and_nothing_typed_is_lost(new_page,
 
     # the refused page holds unsaved answers: leaving it asks first
     dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
     page.wait_for_timeout(300)
     assert dialogs == ["beforeunload"]
     expect(sewage).to_have_value("120")
+    page.remove_listener("dialog", stay)
 
     # fixing the three fields clears their messages and the submit goes through
     sewage.fill("95")
@@ -86,6 +93,7 @@ def test_invalid_input_is_named_at_the_field_and_nothing_typed_is_lost(new_page,
     expect(sewage).not_to_have_attribute("aria-invalid", "true")
     heritage.get_by_label("评分说明").fill("古桥已挂牌保护")
     page.locator("#gates").get_by_role("checkbox", name=re.compile("G2")).uncheck()
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定提交？
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator(".flash")).to_have_text("已提交，等待市级审核。")
     saved = live_app.assessment(aid)
@@ -134,7 +142,10 @@ def test_keyboard_only_sign_in_and_save_a_draft(new_page, live_app):
     expect(page.get_by_label("密码")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/waterbodies(#main)?$"))  # the skip link's #main may stay
+    page.wait_for_url(re.compile(r"/(#main)?$"))  # the to-do list; the skip link's #main may stay
+    tab_to(page, 'main a[href="/waterbodies"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/waterbodies$"))
 
     tab_to(page, f'a[href="/waterbodies/{river["id"]}"]')
     assert_focus_visible(page)

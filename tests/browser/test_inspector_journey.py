@@ -18,7 +18,9 @@ def test_inspector_fills_a_river_assessment_on_a_phone(new_page, live_app):
     page = new_page(phone=True)
     login(page, "yubei")
 
-    # the list of the district's waterbodies fits the phone
+    # the inspector lands on their to-do list; the district's waterbodies are one tap away
+    expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+    page.get_by_role("link", name="河湖名录：新建评估").click()
     expect(page.get_by_role("heading", name=re.compile("河湖名录"))).to_be_visible()
     assert_no_horizontal_scroll(page)
     shot(page, "01-inspector-waterbody-list")
@@ -67,7 +69,10 @@ def test_inspector_fills_a_river_assessment_on_a_phone(new_page, live_app):
 
     def on_dialog(dialog):
         dialogs.append(dialog.type)
-        dialog.dismiss()
+        if dialog.type == "confirm":  # 提交审核 asks first
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     page.on("dialog", on_dialog)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
@@ -152,7 +157,7 @@ def test_inspector_fills_a_river_assessment_on_a_phone(new_page, live_app):
     expect(page.get_by_role("link", name="水质采样.png")).to_be_visible()
     assert_no_horizontal_scroll(page)
     shot(page, "07-inspector-result-submitted")
-    assert dialogs == ["beforeunload"]
+    assert dialogs == ["beforeunload", "confirm"]  # asked before submitting, not about leaving
 
     aid = int(re.search(r"/assessments/(\d+)$", page.url).group(1))
     saved = live_app.assessment(aid)

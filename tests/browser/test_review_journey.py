@@ -40,15 +40,15 @@ def test_reviewer_returns_with_comments_and_the_inspector_fixes_it(new_page, liv
     # the inspector, on the phone, finds the comment — and the field comment at its field
     inspector = new_page(phone=True)
     login(inspector, "yubei")
-    inspector.goto(f"/waterbodies/{river['id']}")
-    expect(inspector.get_by_role("row", name=re.compile("已退回"))).to_be_visible()
-    inspector.get_by_role("link", name=str(aid), exact=True).click()
-    returned = inspector.locator(".card.returned")
-    expect(returned).to_contain_text(COMMENT)
-    expect(returned).to_contain_text(FIELD_COMMENT)
+    # it is on the landing page, under 已退回 with the comment, and counted in the header
+    returned_count = int(inspector.locator("#returned-count").inner_text())
+    assert returned_count >= 1
+    item = inspector.locator("#todo-returned .todo-item").filter(has_text=river["name"])
+    expect(item).to_contain_text(COMMENT)
     assert_no_horizontal_scroll(inspector)
     shot(inspector, "11-inspector-sees-return", full_page=False)
-    inspector.get_by_role("link", name="继续填写").click()
+    item.get_by_role("link").click()
+    inspector.wait_for_url(f"**/assessments/{aid}/edit")
     expect(inspector.locator(".card.returned")).to_contain_text(COMMENT)
     comments = inspector.locator(".reviewer-comment")
     expect(comments).to_have_count(1)
@@ -63,10 +63,13 @@ def test_reviewer_returns_with_comments_and_the_inspector_fixes_it(new_page, liv
     shoreline.fill("80")
     expect(inspector.locator("#points-A6")).to_have_text("4.00")
     expect(inspector.locator("#running-total")).to_have_text("100.00")
+    inspector.once("dialog", lambda dialog: dialog.accept())  # 确定提交？
     inspector.get_by_role("button", name="提交审核").click()
     expect(inspector.locator(".flash")).to_have_text("已提交，等待市级审核。")
     expect(inspector.locator("h1 .badge")).to_have_text("待审核")
     expect(inspector.locator("#total")).to_have_text("100.00")
+    # resubmitted: one fewer waiting in the header
+    expect(inspector.locator("#returned-count")).to_have_count(1 if returned_count > 1 else 0)
 
     # back in the reviewer's queue, corrected
     reviewer.get_by_role("navigation", name="主导航").get_by_role("link", name="待审核").click()
