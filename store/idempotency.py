@@ -8,9 +8,11 @@ commit together or not at all, and a repeat finds the record and gets the first 
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlite_utils import Database
+
+import clock
 
 from . import now, write
 
@@ -91,7 +93,7 @@ def apply_once(
 
 def purge(db: Database, *, before: str | None = None, days: int = KEEP_DAYS) -> int:
     """Forget keys older than `days` (counted back from `before`, default now). Returns how many."""
-    start = datetime.fromisoformat(before) if before else datetime.now(UTC)
-    cutoff = (start - timedelta(days=days)).isoformat(timespec="seconds")
+    start = clock.parse(before) if before else clock.utc_now()
+    cutoff = clock.stamp(start - timedelta(days=days))
     with write(db):
         return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount

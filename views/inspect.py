@@ -3,7 +3,7 @@
 import hashlib
 import json
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+import clock
 import scoring
 import store
 from forms.evidence import photo_metadata
@@ -105,7 +106,7 @@ def index():
     if current_user.role != "inspector":
         return redirect(url_for("inspect.waterbody_list"))
     db = store.get_db()
-    since = (date.today() - timedelta(days=RECENT_DAYS)).isoformat()
+    since = (clock.today() - timedelta(days=RECENT_DAYS)).isoformat()
     todo = {
         "returned": assessments.list_assessments(db, district=scope(), status="returned"),
         "draft": assessments.list_assessments(db, district=scope(), status="draft"),
