@@ -161,10 +161,10 @@ def waterbody_detail(waterbody_id: int):
     # the assessments are the lead district's work: a through district sees the registry record
     rows = assessments.list_assessments(store.get_db(), waterbody_id=waterbody_id) if lead else []
     # the blank forms a phone caches when this page is opened, to start one with no signal
-    new_forms = [
-        url_for("inspect.assessment_new", waterbody_id=waterbody_id, kind=kind)
+    new_forms = {
+        kind: url_for("inspect.assessment_new", waterbody_id=waterbody_id, kind=kind)
         for kind in workflow.KIND_LABELS
-    ]
+    }
     return render_template(
         "inspect/waterbody.html",
         waterbody=waterbody,
