@@ -136,7 +136,7 @@ MAX_EXPONENT = 15
 
 # "1,000" and "1,000.5": commas that group thousands (as a phone keypad or a spreadsheet writes
 # them). Any other comma is ambiguous ("1,5" is 1.5 in some locales and 15 in none) and refused.
-_GROUPED = re.compile(r"[-+]?\d{1,3}([,，]\d{3})+(\.\d*)?")
+_GROUPED = re.compile(r"[-+]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?")  # as static/js/scoring.js
 
 
 def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float | int | None:

@@ -489,10 +489,17 @@
 
   var MAX_EXPONENT = 15; // forms/inspection.py MAX_EXPONENT
 
+  // forms/inspection.py _GROUPED: commas that group thousands ("1,000"); any other is refused
+  var GROUPED = /^[-+]?[0-9]{1,3}([,\uff0c][0-9]{3})+(\.[0-9]*)?$/;
+
   // forms/inspection.py _parse_number: undefined when blank or refused (the reason in errors)
   function parseFormNumber(raw, path, errors) {
-    var text = pyStrip(typeof raw === "string" ? raw : "").split("\uff0c").join(".").split(",").join(".");
+    var text = pyStrip(typeof raw === "string" ? raw : "");
     if (!text) return undefined;
+    if (/[,\uff0c]/.test(text)) {
+      if (!GROUPED.test(text)) { errors[path] = "comma"; return undefined; }
+      text = text.replace(/[,\uff0c]/g, "");
+    }
     var d = parseDecimal(text);
     if (d === null) { errors[path] = "not_a_number"; return undefined; }
     if (d === "special") { errors[path] = "not_finite"; return undefined; }
