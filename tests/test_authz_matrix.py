@@ -155,7 +155,8 @@ MATRIX: list[Route] = [
     row("POST", "/account/tokens/{missing}/revoke", LOGIN, *same(404), experts=(404, 404)),
     # inspect: waterbodies -------------------------------------------------------------------------
     # an inspector lands on their to-do list, a reviewer on the review queue
-    row("GET", "/", LOGIN, 200, 200, To("/review"), To("/waterbodies"), experts=(To("/panel"),) * 2),
+    row("GET", "/", LOGIN, 200, 200, To("/review"), To("/waterbodies"),
+        experts=(To("/panel"),) * 2),
     row("GET", "/waterbodies", LOGIN, *same(200)),
     row("GET", "/waterbodies?district=500109", LOGIN, *same(200)),
     row("GET", "/waterbodies/{yulin}", LOGIN, 200, 404, 200, 200),
