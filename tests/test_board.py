@@ -415,7 +415,7 @@ def test_progress_bad_date_shows_error_next_to_the_field(login_as, history):
 def test_progress_page_has_self_contained_charts(login_as, history):
     page = get_page(login_as("reviewer"), "/progress")
     svgs = re.findall(r"<svg.*?</svg>", page, re.S)
-    assert len(svgs) == 3  # both targets; the 2027 close-up; districts
+    assert len(svgs) == 4  # both targets; the 2027 close-up; districts; the district map
     for svg in svgs:
         assert "<script" not in svg and "kozea" not in svg and "<!--" not in svg
         assert not re.search(r'(href|src)="(https?:)?//', svg)
@@ -424,6 +424,7 @@ def test_progress_page_has_self_contained_charts(login_as, history):
     assert "已验收 6" in svgs[0] and "2035 年目标 1000" in svgs[0]
     assert "2027 年目标 100" in svgs[1]
     assert "江北区" in svgs[2]
+    assert 'class="district-map"' in svgs[3]
 
 
 def test_empty_database_progress_and_boards(login_as):

@@ -34,7 +34,7 @@ from scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from scoring.progress import cumulative_series, load_targets, progress
 from store import assessments, standings, waterbodies
 
-from . import charts
+from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
 from .i18n import current_language
 
@@ -178,6 +178,7 @@ def progress_page():
         spans = standings.cached(db, ("acceptance_spans",), lambda: standings.acceptance_spans(db))
         report = progress(spans, as_of, targets())
         by_district = [d for d in standings.district_standings(db, as_of) if d.accepted]
+        map_svg = _district_map(db, spans_held_on(db, as_of), by_district, as_of)
 
         def draw():
             # the series only feeds the charts: computed when they are drawn
@@ -196,12 +197,39 @@ def progress_page():
             errors=errors,
             contributors=by_district,
             status_labels=TARGET_STATUS_LABELS,
+            map_svg=map_svg,
             **svgs,
         )
 
     key = (as_of, bool(request.args.get("as_of")))  # the "today" button shows when it was given
     body = board_body("board/_progress_body.html", key, context, cache=not errors)
     return render_template("board/progress.html", body=body), (422 if errors else 200)
+
+
+def spans_held_on(db, as_of: date) -> set[int]:
+    """The waterbodies holding the title on as_of (from the decisions, like the counts)."""
+    history = standings.cached(db, ("title_history",), lambda: standings.title_history(db))
+    return {
+        waterbody_id
+        for waterbody_id, spans in history.items()
+        if any(
+            s["accepted_on"] <= as_of and (s["revoked_on"] is None or s["revoked_on"] > as_of)
+            for s in spans
+        )
+    }
+
+
+def _district_map(db, holders: set[int], by_district, as_of: date) -> Markup:
+    """The choropleth of 市级幸福河湖 per district, with the named waterbodies' points."""
+    return district_map.render(
+        {d.code: d.accepted for d in by_district},
+        link=lambda code: url_for("board.waterbodies", district=code),
+        title=gettext("各区县市级幸福河湖数量（截至 %(day)s）", day=as_of.isoformat()),
+        unit=gettext("条"),
+        legend_title=gettext("市级幸福河湖（条）"),
+        small_title=gettext("主城小区县"),
+        points=waterbodies.points(db, holders),
+    )
 
 
 def _progress_charts(series, report, by_district, as_of: date) -> dict[str, Any]:
@@ -270,9 +298,15 @@ def _page_arg(pages: int) -> int:
 @login_required
 def waterbodies_board():
     filters = board_filters(with_as_of=False)
-    ranked, extra = standings.waterbody_standings(
-        store.get_db(), kind=filters.kind, year=filters.year
-    )
+    db = store.get_db()
+    ranked, extra = standings.waterbody_standings(db, kind=filters.kind, year=filters.year)
+    # one district's rows (a tap on the map lands here); the ranks stay the city's
+    asked = (request.args.get("district") or "").strip()
+    district = waterbodies.district_lookup(db).get(asked) if asked else None
+    if asked and district is None:
+        filters.errors["district"] = f"没有区县「{asked[:20]}」"
+    if district:
+        ranked = [r for r in ranked if extra[r.id]["district_code"] == district]
     pages = max(1, -(-len(ranked) // PAGE_SIZE))
     page = _page_arg(pages)
 
@@ -307,12 +341,14 @@ def waterbodies_board():
             dimensions=dimensions(),
             years=year_choices(),
             kinds=WATERBODY_KINDS,
+            districts=waterbodies.districts(db),
+            district=district,
             # translated once per page, not once per row
             kind_labels={code: gettext(text) for code, text in WATERBODY_KINDS.items()},
             status_labels={code: gettext(text) for code, text in workflow.STATUS_LABELS.items()},
         )
 
-    key = (filters.year, filters.kind, page, today().year)  # the year list grows on 1 January
+    key = (filters.year, filters.kind, district, page, today().year)  # years grow on 1 January
     body = board_body("board/_waterbodies_body.html", key, context, cache=not filters.errors)
     return render_template("board/waterbodies.html", body=body), filters.status
 
