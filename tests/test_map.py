@@ -190,3 +190,17 @@ def test_map_css_colours_every_class():
 
     levels = [luminance(f) for _, f in fills]
     assert levels == sorted(levels, reverse=True) and len(set(levels)) == 6
+
+
+def test_api_leaderboard_district_filter(app, db, named):
+    token = users.create_token(db, users.by_username(db, "beibei")["id"], "t")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    whole = client.get("/api/v1/leaderboard/waterbodies", headers=headers).get_json()["rows"]
+    yubei = client.get("/api/v1/leaderboard/waterbodies?district=渝北区", headers=headers)
+    rows = yubei.get_json()["rows"]
+    assert len(whole) == 7 and len(rows) == 3
+    assert {r["district_code"] for r in rows} == {"500112"}
+    assert [r["rank"] for r in rows] == [r["rank"] for r in whole if r["district_code"] == "500112"]
+    bad = client.get("/api/v1/leaderboard/waterbodies?district=火星区", headers=headers)
+    assert bad.status_code == 422 and "district" in bad.get_json()["errors"]

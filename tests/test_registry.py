@@ -2,7 +2,9 @@
 cross-boundary read scoping and pinyin search. Real SQLite file, real HTTP via the test client."""
 
 import io
+import os
 import time
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -311,6 +313,19 @@ def test_import_page_preview_then_commit(login_as, db, app):
     # the token is spent: a second click imports nothing and says so
     again = admin.post(f"/admin/waterbodies/import/{token}")
     assert again.status_code == 302 and names(db).count("后河") == 1
+
+
+def test_unconfirmed_previews_are_dropped_after_a_day(login_as, app):
+    admin = login_as("admin")
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "pending-imports"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ("a" * 32 + ".upload"), folder / ("b" * 32 + ".upload")
+    for path in (stale, fresh):
+        path.write_bytes(GOOD.encode())
+    os.utime(stale, (time.time() - 25 * 3600,) * 2)
+    assert admin.post("/admin/waterbodies/import", data=upload(GOOD.encode())).status_code == 200
+    assert not stale.exists() and fresh.exists()
+    assert len(list(folder.glob("*.upload"))) == 2  # the fresh one and the new preview
 
 
 def test_import_template_has_the_chinese_headers(login_as):

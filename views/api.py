@@ -926,12 +926,19 @@ def leaderboard_waterbodies():
             errors["year"] = "year 须为四位年份，如 2025"
         else:
             year = int(year)
+    db = store.get_db()
+    asked = request.args.get("district")
+    district = users.resolve_district(db, asked) if asked else None
+    if asked and district is None:
+        errors["district"] = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
     if errors:
         raise invalid(errors)
-    ranked, extra = standings.waterbody_standings(store.get_db(), kind=kind, year=year)
+    ranked, extra = standings.waterbody_standings(db, kind=kind, year=year)
     rows = []
     for standing in ranked:
         more = extra[standing.id]
+        if district and more["district_code"] != district:
+            continue  # one district's rows; the ranks stay the city's
         rows.append(
             standing.to_dict()
             | {

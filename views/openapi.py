@@ -723,6 +723,13 @@ def _paths() -> dict:
                         "description": "only decisions of this year (four digits)",
                         "schema": {"type": "integer", "minimum": 1000, "maximum": 9999},
                     },
+                    {
+                        "name": "district",
+                        "in": "query",
+                        "description": "only this district's waterbodies (name or code); the "
+                        "ranks stay the city's",
+                        "schema": {"type": "string"},
+                    },
                 ],
                 "responses": {"200": ok("Standings", ref("WaterbodyLeaderboard"))} | errors(422),
             }

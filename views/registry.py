@@ -8,6 +8,7 @@ format in forms.waterbody_file; the all-or-nothing import in store.registry.
 
 import hashlib
 import secrets
+import time
 from pathlib import Path
 
 import click
@@ -39,6 +40,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MIMETYPE}
 # An uploaded file waits here, under the upload folder, between the preview and the commit
 # (named by a random token; the commit deletes it).
 PENDING_DIR = "pending-imports"
+PENDING_SECONDS = 24 * 3600
 
 
 def _form_values(form) -> dict:
@@ -166,8 +168,17 @@ def import_preview():
         token = secrets.token_hex(16)
         path = _pending(token)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _forget_stale(path.parent)
         path.write_bytes(content)
     return _render_import(report, token, filename=upload.filename, status=200 if report.ok else 422)
+
+
+def _forget_stale(folder: Path) -> None:
+    """Previews never confirmed are dropped after a day, so they cannot pile up."""
+    cutoff = time.time() - PENDING_SECONDS
+    for old in folder.glob("*.upload"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
 
 
 @bp.post("/admin/waterbodies/import/<token>")
