@@ -72,9 +72,9 @@
           return r.state === "pending" && r.url === op.url && r.formUrl === op.formUrl && !r.sentAt
             && !r.hasFile;
         });
-        if (replaced) tx.store.delete(replaced.id);
+        if (replaced && replaced.id !== op.id) tx.store.delete(replaced.id);
         var entry = {
-          id: newId(), user: op.user, url: op.url, formUrl: op.formUrl, label: op.label || "",
+          id: op.id || newId(), user: op.user, url: op.url, formUrl: op.formUrl, label: op.label || "",
           kind: op.kind || "form",
           fields: op.fields, hasFile: op.fields.some(function (f) { return typeof f[1] !== "string"; }),
           queuedAt: Date.now(), state: "pending", tries: 0,

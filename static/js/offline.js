@@ -98,15 +98,19 @@
   }
 
   // 开始填写 on a waterbody page creates the assessment on the server. Without a network the
-  // blank form of the chosen kind (kept when this page was opened) opens instead; it creates the
-  // assessment, answers and all, when its first save is sent.
-  document.querySelectorAll("form[data-offline-prefetch]").forEach(function (form) {
+  // blank form of the chosen kind (kept when this page was opened: the URL is on the kind's
+  // option, or in the form's own list) opens instead; it creates the assessment, answers and all,
+  // when its first save is sent.
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.hasAttribute("data-offline-prefetch") && !form.querySelector("[data-offline-prefetch]")) return;
     form.addEventListener("submit", function (e) {
       if (navigator.onLine) return;
       var kind = form.querySelector('[name="kind"]');
-      var url = prefetchUrls(form).find(function (u) {
-        return !kind || new URL(u).searchParams.get("kind") === kind.value;
-      });
+      var option = kind && kind.selectedOptions && kind.selectedOptions[0];
+      var url = option && option.hasAttribute("data-offline-prefetch") ? prefetchUrls(option)[0]
+        : prefetchUrls(form).find(function (u) {
+          return !kind || new URL(u).searchParams.get("kind") === kind.value;
+        });
       if (!url) return;
       e.preventDefault();
       location.assign(url);
@@ -354,7 +358,7 @@
           var actions = state === "refused"
             ? [{ label: T.discard, run: function () { S.deleteEntry(r.id).then(refreshOutbox); } }]
             : [{ label: T["open_" + state], run: function () { openAsPage(r); } }];
-          say("entry-" + r.id, fmt(T[state], { label: r.label, status: r.status }), "error", actions);
+          say("entry-" + r.id, fmt(T[state], { label: r.label || r.formUrl, status: r.status }), "error", actions);
         });
       });
       return rows;
@@ -380,7 +384,11 @@
       else retryDelay = 2000;
       var sent = results.filter(function (r) { return r.outcome === "sent"; });
       if (results.some(function (r) { return r.outcome === "signed-out"; })) say("signed-out", T.signed_out, "error");
-      if (sent.length) say("synced", fmt(T.synced, { n: sent.length }), "success");
+      if (sent.length) {
+        say("synced", fmt(T.synced, { n: sent.length }), "success");
+        // good news needs no dismissing: it goes by itself (the server's page now shows the rest)
+        setTimeout(function () { say("synced", ""); }, 8000);
+      }
       var chain = Promise.resolve();
       sent.forEach(function (r) {
         if (r.entry.kind === "upload") {
@@ -457,6 +465,11 @@
   }).then(function (draft) {
     if (draft && keeper) return keeper.restore(draft);
   }).then(function () {
+    // the service worker queued this page's post (the connection failed mid-way) and sent it back
+    if (location.hash === "#offline-queued") {
+      say("queued", T.queued, "warning");
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     document.documentElement.setAttribute("data-offline-ready", "1");
     keepForOffline();
     return flushNow();

@@ -45,6 +45,43 @@ workbox.routing.setCatchHandler(function (ctx) {
   });
 });
 
+// A save, a submit, a creation or an upload posted as a page while the phone believes it is
+// online but the request cannot get through (weak signal at the riverside): instead of the
+// browser's error page, the post goes into the outbox and the form opens again from the cache,
+// saying so. Its idempotency_key (fresh for each post, from the page) becomes the entry's
+// Idempotency-Key: if the post did reach the server before the answer was lost, the resend is
+// answered from the server's record and applied once.
+var QUEUEABLE = [/^\/assessments\/\d+\/(edit|attachments)$/, /^\/waterbodies\/\d+\/assessments$/];
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "POST" || request.mode !== "navigate") return;
+  if (!QUEUEABLE.some(function (re) { return re.test(new URL(request.url).pathname); })) return;
+  var copy = request.clone();
+  event.respondWith(fetch(request).catch(function () { return queuePost(copy); }));
+});
+
+function queuePost(request) {
+  var back = new URL(request.referrer || "/", self.location.origin);
+  return Promise.all([HappyRiversStore.getCurrentUser(), request.formData()]).then(function (got) {
+    var user = got[0], data = got[1], fields = [], key = null;
+    if (user === null) return Response.error();
+    data.forEach(function (value, name) {
+      if (name === "idempotency_key") key = value;
+      else if (typeof value === "string") fields.push([name, value]);
+      else fields.push([name, { blob: value, filename: value.name }]);
+    });
+    var path = new URL(request.url).pathname;
+    return HappyRiversStore.enqueue({
+      id: key, user: user, url: path, formUrl: back.pathname + back.search, fields: fields,
+      kind: /\/attachments$/.test(path) ? "upload" : "form", label: "",
+    }).then(function () {
+      if (self.registration.sync) self.registration.sync.register(SYNC_TAG).catch(function () {});
+      back.hash = "offline-queued";
+      return Response.redirect(back.href, 303);
+    });
+  }).catch(function () { return Response.error(); });
+}
+
 function tellPages(message) {
   return self.clients.matchAll({ type: "window" }).then(function (list) {
     list.forEach(function (client) { client.postMessage(message); });

@@ -135,6 +135,8 @@ def test_save_offline_is_synced_once_when_back_online(new_page, live_app):
     expect(page.locator("#outbox-badge")).to_be_visible()
     expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")
     shot(page, "offline-03-saved-to-outbox", full_page=False)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    shot(page, "offline-03b-header-badge", full_page=False)
     assert live_app.assessment(aid)["version"] == before["version"]
 
     page.context.set_offline(False)  # the online event sends the outbox
@@ -411,3 +413,30 @@ def test_a_gallery_photo_without_exif_is_marked(new_page, live_app):
     assert row["has_exif"] == 0 and row["taken_at"] is None
     page.goto(f"/assessments/{aid}")
     expect(page.locator("img.thumb")).to_have_count(1)
+
+
+def test_a_save_that_fails_on_a_weak_signal_goes_to_the_outbox(new_page, live_app):
+    """The phone believes it is online (navigator.onLine stays true) but the post cannot get
+    through: the service worker queues it instead of the browser's error page."""
+    river = live_app.new_waterbody("弱信号河")
+    aid = live_app.draft_assessment(river, {"gates": {}})
+    before = live_app.assessment(aid)
+    page = new_page(phone=True)
+    login(page, "yubei")
+    open_form_online(page, live_app, aid)
+    page.context.set_offline(True)
+    page.evaluate("() => Object.defineProperty(navigator, 'onLine', { get: () => true })")
+    page.get_by_label("防洪达标率").fill("92")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(f"**/assessments/{aid}/edit")
+    ready(page)
+    expect(page.locator("#offline-status")).to_contain_text("已离线保存，联网后自动同步")
+    expect(page.get_by_label("防洪达标率")).to_have_value("92")
+    expect(page.locator("#outbox-badge")).to_contain_text("待同步 1")
+    assert live_app.assessment(aid)["version"] == before["version"]
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-badge")).to_be_hidden(timeout=15_000)
+    after = live_app.assessment(aid)
+    assert after["version"] == before["version"] + 1 and after["answers"]["A1"] == 92
+    assert len(saved_audit_rows(live_app, aid)) == 1
