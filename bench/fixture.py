@@ -53,6 +53,11 @@ class Fixture:
     drafts: list[dict] = field(default_factory=list)
     # complete answers per rubric id, for the POST bodies
     answers: dict[str, dict] = field(default_factory=dict)
+    # submitted self-assessments awaiting review (id, version, computed_decision): the real
+    # decisions after which the bench times each board's first view
+    submitted: list[dict] = field(default_factory=list)
+    # a district's code, for the small warm-up exports
+    first_district: str = ""
 
 
 @dataclass
@@ -337,6 +342,13 @@ def build(
             "WHERE a.status = 'draft' AND a.kind = 'self' ORDER BY a.id"
         )
     ]
+    submitted = [
+        dict(r)
+        for r in db.query(
+            "SELECT id, version, computed_decision FROM assessments "
+            "WHERE status = 'submitted' ORDER BY id"
+        )
+    ]
     answers = {rid: pools[rid]["accepted"][0].raw for rid in RUBRIC_FOR_KIND.values()}
     counts = {
         table: db[table].count
@@ -355,4 +367,6 @@ def build(
         submit_pool_river=[row[0] for row in pool_rows if row[3] == "cq-river"],
         drafts=drafts,
         answers=answers,
+        submitted=submitted,
+        first_district=districts[0],
     )

@@ -7,6 +7,9 @@
 Signs in as the bench admin, requests the page once cold and `--repeat` times warm, and prints
 pyinstrument's call tree of the warm requests. `{draft}` in the path becomes a river draft's id.
 With --save, each request is a draft save of complete answers (POST, the current version).
+With --after-decision, a reviewer decides a submitted assessment through the API before each
+request (outside the profile), so the profile is of a board's first view after a decision, as
+bench/run.py measures it cold.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ def main() -> int:
     parser.add_argument("path")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--save", action="store_true", help="POST a draft save instead of GET")
+    parser.add_argument(
+        "--after-decision", action="store_true", help="a real decision before each request"
+    )
     args = parser.parse_args()
     from pyinstrument import Profiler
 
@@ -71,15 +77,51 @@ def main() -> int:
                 ).fetchone()
             return client.post(url, data=data | {"version": version, "action": "save"})
 
+    decide = None
+    if args.after_decision:
+        import store
+        from bench.run import DECISION_ACTION
+        from store import users
+
+        with app.app_context(), sqlite3.connect(args.database) as conn:
+            reviewer = conn.execute(
+                "SELECT id FROM users WHERE role = 'reviewer' ORDER BY id LIMIT 1"
+            ).fetchone()[0]
+            token = users.create_token(store.get_db(), reviewer, "profile")
+            waiting = conn.execute(
+                "SELECT id, version, computed_decision FROM assessments "
+                "WHERE status = 'submitted' ORDER BY id"
+            ).fetchall()
+        if len(waiting) < args.repeat + 1:
+            raise SystemExit(f"only {len(waiting)} submitted assessments to decide")
+        decisions = iter(waiting)
+
+        def decide():
+            aid, version, computed = next(decisions)
+            response = client.post(
+                f"/api/v1/assessments/{aid}/review",
+                json={"action": DECISION_ACTION[computed], "version": version},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, response.get_data(as_text=True)
+
+    if decide:
+        decide()
     start = time.perf_counter()
     status = fetch(path).status_code
-    print(f"cold: HTTP {status} in {(time.perf_counter() - start) * 1000:.1f} ms")
+    print(f"first: HTTP {status} in {(time.perf_counter() - start) * 1000:.1f} ms")
     profiler = Profiler(interval=0.0005)
-    start = time.perf_counter()
-    with profiler:
-        for _ in range(args.repeat):
-            fetch(path)
-    print(f"warm: {(time.perf_counter() - start) * 1000 / args.repeat:.1f} ms per request")
+    spent = 0.0
+    for _ in range(args.repeat):
+        if decide:
+            decide()  # outside the profile: only the request after it is profiled
+        start = time.perf_counter()
+        profiler.start()
+        fetch(path)
+        profiler.stop()  # pyinstrument combines the sessions of repeated start/stop
+        spent += time.perf_counter() - start
+    label = "after a decision" if decide else "warm"
+    print(f"{label}: {spent * 1000 / args.repeat:.1f} ms per request")
     print(profiler.output_text(unicode=True, color=False, show_all=False))
     return 0
 
