@@ -17,7 +17,8 @@ def shown(page) -> dict:
             .map(e => [e.id, e.textContent.trim()]);
           return Object.fromEntries([
             ...text('[id^="points-"]'), ...text('[id^="subtotal-"]'), ...text('[id^="wq-"]'),
-            ["running-total", document.getElementById("running-total").textContent.trim()],
+            ...["running-total", "missing-count", "projected-decision", "gates-held"]
+              .map(id => [id, document.getElementById(id).textContent.trim()]),
           ]);
         }"""
     )
@@ -48,6 +49,10 @@ def test_form_scores_offline_and_matches_the_server_after_reconnect(new_page, li
     page.locator("#ind-A3").get_by_label("总磷").fill("0.5")
     expect(page.locator("#wq-A3")).to_have_text("水质类别：劣Ⅴ 类，限制因子：总磷")
     expect(page.locator("#points-A3")).to_have_text("0.00")
+    # … so G7 holds and the projected decision is 不予通过, though A4 is still missing
+    expect(page.locator("#gates-held")).to_have_text("否决条件成立：G7")
+    expect(page.locator("#projected-decision")).to_have_text("预计结论：不予通过")
+    expect(page.locator("#projected-decision")).to_have_attribute("data-decision", "rejected")
 
     # a typing mistake is marked at its field (the words come from the server once online)
     sewage = page.get_by_label("污水集中处理率")
@@ -63,6 +68,7 @@ def test_form_scores_offline_and_matches_the_server_after_reconnect(new_page, li
     expected = scoring.preview(scoring.load_rubric("cq-river"), final).to_dict()
     expect(page.locator("#running-total")).to_have_text(expected["total"])
     expect(page.locator("#missing-count")).to_have_text("已全部填写")
+    expect(page.locator("#projected-decision")).to_have_text("预计结论：不予通过")
     offline = shown(page)
     assert offline["subtotal-ecology"] == expected["subtotals"]["ecology"]
     # nothing on the page speaks of a failure: no error anywhere, no message but the offline one
