@@ -110,6 +110,7 @@ def test_api_submit_twice_with_one_key_submits_once(db, api):
     )
     assert first.status_code == again.status_code == 200
     assert first.get_json() == again.get_json() == {"id": aid, "status": "submitted", "version": 2}
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert audit_count(db, aid, "assessment_submitted") == 1
 
 
@@ -242,6 +243,9 @@ def test_page_create_twice_with_one_key_creates_one(db, login_as):
     assert first.status_code == again.status_code == 302
     assert first.headers["Location"] == again.headers["Location"]
     assert count(db, "assessments") == 1
+    # the repeat shows what the first showed, not "already open"
+    shown = inspector.get(again.headers["Location"]).get_data(as_text=True)
+    assert "已有一份未完成的同类评估" not in shown
 
 
 def test_page_save_double_click_is_applied_once(db, login_as):

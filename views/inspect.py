@@ -512,6 +512,7 @@ def assessment_edit(assessment_id: int):
             flash(gettext("更正未保存：还有 %(n)s 处需要填写或更正。", n=len(refused)), "error")
             return _render_form(assessment, rubric, form, preview, refused), 422
     typed = _typed_errors(form, errors)
+    unreadable = [path for path in typed if not _given(answers, path)]
 
     def save() -> Answer:
         updated = assessments.save(
@@ -526,18 +527,20 @@ def assessment_edit(assessment_id: int):
         )
         if wants_submit and not refused:
             return _saved_answer(assessment_id, "submit")
+        # what could not be read as a value at all (e.g. "abc") is not in the answers: say so
+        unread = gettext("无法识别的内容未保存，仍在下方标出。") if unreadable else ""
         if refused:
-            # nothing typed is lost: what is valid is kept as a draft, and the page says so
+            # nothing typed is lost: it is kept as a draft, and the page says so
             message = gettext(
-                "未提交：还有 %(n)s 处需要填写或更正。其余内容已保存为草稿（第 %(v)s 版）",
+                "未提交：还有 %(n)s 处需要填写或更正。已填写的内容已保存为草稿（第 %(v)s 版）。",
                 n=len(refused),
                 v=updated["version"],
-            ) + (gettext("；标出有误的字段尚未保存。") if typed else "。")
-            return _form_answer(422, assessment_id, message, "error", updated["version"])
+            )
+            return _form_answer(422, assessment_id, message + unread, "error", updated["version"])
         if typed:
             # saved, but what was typed wrongly is shown again, marked, rather than lost
-            message = gettext("草稿已保存；标出的字段有误，尚未保存，提交前请更正。")
-            return _form_answer(200, assessment_id, message, "warning", updated["version"])
+            message = gettext("草稿已保存；标出的字段有误，提交前请更正。")
+            return _form_answer(200, assessment_id, message + unread, "warning", updated["version"])
         # Post/Redirect/Get: nothing typed needs showing again, so the page comes from the
         # database (hidden version included) and a refresh does not post the form again
         return _saved_answer(assessment_id, action)
@@ -555,6 +558,16 @@ def assessment_edit(assessment_id: int):
     if answer.status in (302, 303):
         return keys.redirect_response(answer)
     return _shown_again(assessment, rubric, form, preview, refused or errors, answer)
+
+
+def _given(answers: dict, path: str) -> bool:
+    """Is there a value at this answers path ("A4", "A3.tp", "A14.points")?"""
+    value = answers
+    for part in path.split("."):
+        if not isinstance(value, dict) or value.get(part) is None:
+            return False
+        value = value[part]
+    return True
 
 
 def _form_answer(status: int, assessment_id: int, message: str, category: str, version: int):
