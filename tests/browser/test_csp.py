@@ -107,7 +107,11 @@ def test_main_pages_run_without_a_csp_violation(new_page, live_app):
     page.wait_for_function("window.__printed === true")
 
     for username, urls in (
-        ("admin", ("/review", "/admin/users", "/admin/audit")),
+        (
+            "admin",
+            ("/review", "/admin/users", "/admin/audit")
+            + ("/admin/waterbodies/new", "/admin/waterbodies/import", "/waterbodies?sort=name"),
+        ),
         ("expert", ("/panel", "/offline")),  # an expert signs in to the panel queue
     ):
         other = new_page(phone=False)
