@@ -386,3 +386,30 @@ def test_purge_command(app, db, api):
     result = app.test_cli_runner().invoke(args=["purge-idempotency-keys", "--days", "0"])
     assert result.exit_code == 0, result.output
     assert "已清除" in result.output
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "message"),
+    [
+        ("submit", 422, "已填写的内容已保存为草稿（第 2 版）。"),  # refused, saved as a draft
+        ("save", 200, "草稿已保存；标出的字段有误，提交前请更正。"),  # saved, a field marked
+    ],
+)
+def test_page_a_repeated_save_answered_with_the_form_is_applied_once(
+    db, login_as, action, status, message
+):
+    """Saves answered with the form itself (errors marked) are remembered too: the repeat shows
+    the same form and message, with the version the first one made, and writes nothing."""
+    inspector = login_as("yubei")
+    aid = new_assessment(inspector, river_id(db))
+    data = {"version": "1", "action": action, "A1": "90", "A4": "120", "idempotency_key": key()}
+    first = inspector.post(f"/assessments/{aid}/edit", data)
+    again = inspector.post(f"/assessments/{aid}/edit", data)
+    assert first.status_code == again.status_code == status
+    for response in (first, again):
+        html = response.get_data(as_text=True)
+        assert message in html
+        assert re.search(r'name="version" type="hidden" value="2"', html)
+        assert re.search(r'name="A4"[^>]*value="120"', html)
+    assert assessments.get(db, aid)["version"] == 2
+    assert audit_count(db, aid, "assessment_saved") == 1
