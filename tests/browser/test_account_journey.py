@@ -57,7 +57,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(new_page, live_ap
     colleague.get_by_label("新密码", exact=True).fill(OWN)
     colleague.get_by_label("再次输入新密码").fill(OWN)
     colleague.get_by_role("button", name="修改密码").click()
-    expect(colleague).to_have_url(f"{live_app.url}/waterbodies")
+    expect(colleague).to_have_url(f"{live_app.url}/")  # the inspector's to-do list
     expect(colleague.locator(".flash")).to_contain_text("密码已修改")
     with live_app.db() as db:
         assert users.get(db, user_id)["must_change_password"] == 0
