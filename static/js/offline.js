@@ -71,7 +71,7 @@
     });
     swReady.catch(function () { /* no worker (e.g. private mode): drafts and outbox still work */ });
     navigator.serviceWorker.addEventListener("message", function (e) {
-      if (e.data && e.data.type === "outbox-flushed") refreshOutbox();
+      if (e.data && e.data.type === "outbox-flushed") sentByWorker(e.data);
     });
   }
   // Best effort: without it the browser may evict the drafts under storage pressure.
@@ -391,27 +391,49 @@
       }
       var chain = Promise.resolve();
       sent.forEach(function (r) {
-        if (r.entry.kind === "upload") {
-          // the evidence list of the page the server answered with shows the new file
-          if (r.entry.formUrl === here && api.onUploaded) {
-            chain = chain.then(function () { return r.response.text(); }).then(api.onUploaded);
-          }
-          return;
-        }
-        if (!keeper || r.entry.formUrl !== keeper.key) return;
-        var answered = new URL(r.response.url);
-        if (answered.pathname !== location.pathname) {
-          // a submit lands on the result page, a creation on the new assessment's form
-          chain = chain.then(function () { location.assign(answered.href); });
-          return;
-        }
-        chain = chain.then(function () { return r.response.text(); })
-          .then(function (html) { keeper.synced(r.entry, html); });
+        chain = chain.then(function () {
+          return afterSent(r.entry, r.response.url, function () { return r.response.text(); });
+        });
       });
       return chain.then(refreshOutbox);
     }).then(function () {
       document.documentElement.setAttribute("data-outbox-flushed", String(Date.now()));
     });
+  }
+
+  // An entry of this page went through (sent from here, or by the service worker's Background
+  // Sync, which passes on where the server answered): follow the server's answer.
+  function afterSent(entry, answeredUrl, html) {
+    if (entry.kind === "upload") {
+      // the evidence list of the page the server answered with shows the new file
+      if (entry.formUrl === here && api.onUploaded) return html().then(api.onUploaded);
+      return null;
+    }
+    if (!keeper || entry.formUrl !== keeper.key) return null;
+    var answered = new URL(answeredUrl);
+    if (answered.pathname !== location.pathname) {
+      // a submit lands on the result page, a creation on the new assessment's form
+      location.assign(answered.href);
+      return null;
+    }
+    return html().then(function (text) { keeper.synced(entry, text); });
+  }
+
+  function sentByWorker(message) {
+    var sent = message.sent || [];
+    if (sent.length) {
+      say("synced", fmt(T.synced, { n: sent.length }), "success");
+      setTimeout(function () { say("synced", ""); }, 8000);
+    }
+    var chain = Promise.resolve();
+    sent.forEach(function (s) {
+      chain = chain.then(function () {
+        return afterSent(s.entry, s.url, function () {
+          return fetch(s.url, { credentials: "same-origin" }).then(function (r) { return r.text(); });
+        });
+      });
+    });
+    return chain.then(refreshOutbox);
   }
 
   // What static/js/evidence.js uses: queue an operation (an upload) like a save, and be told

@@ -95,7 +95,9 @@ self.addEventListener("sync", function (event) {
   event.waitUntil(HappyRiversStore.getCurrentUser().then(function (user) {
     if (user === null) return null;
     return HappyRiversStore.flush(user, self.location.origin).then(function (results) {
-      return tellPages({ type: "outbox-flushed", count: results.length }).then(function () {
+      var sent = results.filter(function (r) { return r.outcome === "sent"; })
+        .map(function (r) { return { entry: r.entry, url: r.response.url }; });
+      return tellPages({ type: "outbox-flushed", sent: sent }).then(function () {
         if (results.some(function (r) { return r.outcome === "retry"; })) throw new Error("retry");
       });
     });
