@@ -464,6 +464,10 @@ def snapshot(database: str, ids: list[int], action: str) -> dict[int, tuple[int,
     """Per assessment: version, status and how many `action` audit rows it has so far."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
     try:
+        # one read transaction, so that both queries see the same snapshot: a write still in
+        # flight when wrk stopped may commit between two separate reads, and its version would
+        # then be missed while its audit row is counted (a false "lost or doubled")
+        conn.execute("BEGIN")
         marks = ",".join("?" * len(ids))
         rows = conn.execute(
             f"SELECT id, version, status FROM assessments WHERE id IN ({marks})", ids
@@ -476,6 +480,7 @@ def snapshot(database: str, ids: list[int], action: str) -> dict[int, tuple[int,
             ).fetchall()
         )
     finally:
+        conn.rollback()
         conn.close()
     return {i: (v, s, audited.get(i, 0)) for i, v, s in rows}
 
