@@ -234,8 +234,11 @@ def create(
     scored: dict | None,
     user: dict,
     ip: str | None = None,
+    submit: bool = False,
 ) -> int:
-    """Create a draft. Raises Conflict when the waterbody already has an open one of this kind."""
+    """Create a draft — and with `submit`, submit it in the same transaction, so the assessment
+    exists submitted or not at all. Raises Conflict when the waterbody already has an open one
+    of this kind."""
     stamp = now()
     row = {
         "waterbody_id": waterbody_id,
@@ -262,6 +265,17 @@ def create(
                 entity_id=assessment_id,
                 after={"kind": kind, "answers": answers},
             )
+            if submit:
+                save(
+                    db,
+                    assessment_id,
+                    expected_version=1,
+                    action="submit",
+                    answers=answers,
+                    scored=scored,
+                    user=user,
+                    ip=ip,
+                )
     except sqlite3.IntegrityError:
         existing = open_for(db, waterbody_id, kind)
         raise Conflict("该河湖已有一份未完成的同类评估", existing) from None

@@ -651,30 +651,19 @@ def assessment_create():
 
     def create() -> Response:
         try:
-            # One transaction: with submit, the assessment is created submitted or not at all.
-            with store.write(db):
-                assessment_id = assessments.create(
-                    db,
-                    waterbody_id=waterbody_id,
-                    kind=kind,
-                    rubric_id=rubric.id,
-                    rubric_version=rubric.version,
-                    answers=answers,
-                    scored=scored,
-                    user=user.row,
-                    ip=client_ip(),
-                )
-                if submit:
-                    assessments.save(
-                        db,
-                        assessment_id,
-                        expected_version=1,
-                        action="submit",
-                        answers=answers,
-                        scored=scored,
-                        user=user.row,
-                        ip=client_ip(),
-                    )
+            # one transaction: with submit, the assessment is created submitted or not at all
+            assessment_id = assessments.create(
+                db,
+                waterbody_id=waterbody_id,
+                kind=kind,
+                rubric_id=rubric.id,
+                rubric_version=rubric.version,
+                answers=answers,
+                scored=scored,
+                user=user.row,
+                ip=client_ip(),
+                submit=submit,
+            )
         except assessments.Conflict as e:
             existing = e.current or {}
             raise ApiError(

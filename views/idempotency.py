@@ -15,10 +15,11 @@ import json
 import re
 import uuid
 
-from flask import flash, redirect, render_template
+from flask import abort, flash, make_response, redirect, render_template
 from flask import request as flask_request
 from flask_babel import gettext
 
+from store import idempotency
 from store.idempotency import Answer
 
 HEADER = "Idempotency-Key"
@@ -116,3 +117,18 @@ def key_error_page(*, reused: bool):
     else:
         message = gettext("Idempotency-Key 须为 UUID，例如 123e4567-e89b-42d3-a456-426614174000")
     return render_template("error.html", title=gettext("请求无效"), message=message), 422
+
+
+def page_replay(db, user_id: int) -> tuple[tuple[str, str] | None, Answer | None]:
+    """This page post's key, and the answer it was first given when it repeats an applied one.
+
+    A malformed or reused key ends the request here with key_error_page, so every keyed page
+    post refuses bad keys the same way.
+    """
+    try:
+        key = page_key()
+        return key, (idempotency.replay(db, user_id, *key) if key else None)
+    except BadKey:
+        abort(make_response(key_error_page(reused=False)))
+    except idempotency.KeyReused:
+        abort(make_response(key_error_page(reused=True)))

@@ -225,13 +225,7 @@ def assessment_create(waterbody_id: int):
     _may_create()
     waterbody = load_waterbody(waterbody_id, work=True)
     db = store.get_db()
-    try:
-        key = keys.page_key()
-        prior = key and idempotency.replay(db, current_user.id, *key)
-    except keys.BadKey:
-        return keys.key_error_page(reused=False)
-    except idempotency.KeyReused:
-        return keys.key_error_page(reused=True)
+    key, prior = keys.page_replay(db, current_user.id)
     if prior:
         return keys.redirect_response(prior)
     kind = request.form.get("kind", "self")
@@ -333,29 +327,18 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
 
     def create() -> Answer:
         try:
-            with store.write(db):
-                assessment_id = assessments.create(
-                    db,
-                    waterbody_id=waterbody["id"],
-                    kind=kind,
-                    rubric_id=rubric.id,
-                    rubric_version=rubric.version,
-                    answers=answers,
-                    scored=scored,
-                    user=actor(),
-                    ip=client_ip(),
-                )
-                if wants_submit:
-                    assessments.save(
-                        db,
-                        assessment_id,
-                        expected_version=1,
-                        action="submit",
-                        answers=answers,
-                        scored=scored,
-                        user=actor(),
-                        ip=client_ip(),
-                    )
+            assessment_id = assessments.create(
+                db,
+                waterbody_id=waterbody["id"],
+                kind=kind,
+                rubric_id=rubric.id,
+                rubric_version=rubric.version,
+                answers=answers,
+                scored=scored,
+                user=actor(),
+                ip=client_ip(),
+                submit=wants_submit,
+            )
         except assessments.Conflict as e:
             existing = e.current
             if not (_is_untouched(existing) and existing["rubric_id"] == rubric.id):
@@ -461,13 +444,7 @@ def assessment_edit(assessment_id: int):
     key = prior = None
     if request.method == "POST":
         # after loading the assessment: a state that shows a keyed write shows its key too
-        try:
-            key = keys.page_key()
-            prior = key and idempotency.replay(db, current_user.id, *key)
-        except keys.BadKey:
-            return keys.key_error_page(reused=False)
-        except idempotency.KeyReused:
-            return keys.key_error_page(reused=True)
+        key, prior = keys.page_replay(db, current_user.id)
         if prior and prior.location and prior.status in (302, 303):
             return keys.redirect_response(prior)
     action = edit_action_for(assessment)
@@ -726,13 +703,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
 def attachment_upload(assessment_id: int):
     assessment = load_assessment(assessment_id)
     db = store.get_db()
-    try:
-        key = keys.page_key()
-        prior = key and idempotency.replay(db, current_user.id, *key)
-    except keys.BadKey:
-        return keys.key_error_page(reused=False)
-    except idempotency.KeyReused:
-        return keys.key_error_page(reused=True)
+    key, prior = keys.page_replay(db, current_user.id)
     if prior:
         return keys.redirect_response(prior)
     if edit_action_for(assessment) is None:
