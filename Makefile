@@ -50,7 +50,7 @@ bench: $(VENV)/.installed bench-deps
 
 # The chart rules every pygal chart shares, as a static stylesheet (see views/charts.py).
 charts-css: $(VENV)/.installed
-	$(BIN)/python -c "from views import charts; print(charts.stylesheet(), end='')" > static/css/charts.css
+	$(BIN)/python -c "from happy_rivers.views import charts; print(charts.stylesheet(), end='')" > happy_rivers/static/css/charts.css
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -25,12 +25,10 @@ from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
-import clock
-import scoring
-import store
-from scoring.rubric import DEFAULT_RUBRICS as RUBRIC_FOR_KIND
-from store.demo import demo_answers
-from store.standings import invalidate_standings
+from happy_rivers import clock, scoring, store
+from happy_rivers.scoring.rubric import DEFAULT_RUBRICS as RUBRIC_FOR_KIND
+from happy_rivers.store.demo import demo_answers
+from happy_rivers.store.standings import invalidate_standings
 
 PASSWORD = "bench-pass-2027"
 

@@ -36,8 +36,8 @@ def main() -> int:
     args = parser.parse_args()
     from pyinstrument import Profiler
 
-    from app import create_app
     from bench.fixture import PASSWORD
+    from happy_rivers import create_app
 
     app = create_app(
         {
@@ -59,10 +59,10 @@ def main() -> int:
     path = args.path.replace("{draft}", str(draft))
     fetch = client.get
     if args.save:
-        import scoring
         from bench.fixture import RUBRIC_FOR_KIND
-        from forms.inspection import form_data_from_answers
-        from store.demo import demo_answers
+        from happy_rivers import scoring
+        from happy_rivers.forms.inspection import form_data_from_answers
+        from happy_rivers.store.demo import demo_answers
 
         rubric = scoring.load_rubric(RUBRIC_FOR_KIND["river"])
         answers = demo_answers(rubric, __import__("random").Random(1), 0.97)
@@ -79,9 +79,9 @@ def main() -> int:
 
     decide = None
     if args.after_decision:
-        import store
         from bench.run import DECISION_ACTION
-        from store import users
+        from happy_rivers import store
+        from happy_rivers.store import users
 
         with app.app_context(), sqlite3.connect(args.database) as conn:
             reviewer = conn.execute(

@@ -277,8 +277,8 @@ def measure_scoring(rounds: int = 7, n: int = 2000) -> tuple[float, float]:
     """
     import random
 
-    import scoring
-    from store.demo import demo_answers
+    from happy_rivers import scoring
+    from happy_rivers.store.demo import demo_answers
 
     rng = random.Random(7)
     cases = []
@@ -308,9 +308,8 @@ def measure_scoring(rounds: int = 7, n: int = 2000) -> tuple[float, float]:
 
 def measure_cold_standings(app) -> dict[str, float]:
     """Milliseconds to compute each standing from the database with the cache empty."""
-    import clock
-    import store
-    from store import standings
+    from happy_rivers import clock, store
+    from happy_rivers.store import standings
 
     timings = {}
     with app.app_context():
@@ -529,8 +528,8 @@ def load_previous(label: str) -> dict | None:
 
 
 def form_body(rubric_id: str, answers: dict, csrf: str, action: str) -> str:
-    import scoring
-    from forms.inspection import form_data_from_answers
+    from happy_rivers import scoring
+    from happy_rivers.forms.inspection import form_data_from_answers
 
     data = form_data_from_answers(scoring.load_rubric(rubric_id), answers)
     data = {k: ("y" if v is True else v) for k, v in data.items()}
@@ -594,8 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench needs wrk: apt-get install wrk (make bench does it as root)", file=sys.stderr)
         return 2
 
-    import clock
-    from app import create_app
+    from happy_rivers import clock, create_app
 
     instance = Path(tempfile.mkdtemp(prefix="happy-rivers-bench-"))
     database = str(instance / "bench.db")
@@ -632,8 +630,8 @@ def main(argv: list[str] | None = None) -> int:
         {"DATABASE": database, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(instance / "uploads")}
     )
     available = routes(app)
-    import store
-    from store import users
+    from happy_rivers import store
+    from happy_rivers.store import users
 
     with app.app_context():
         db = store.get_db()

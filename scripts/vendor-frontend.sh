@@ -13,7 +13,7 @@ IDB=8.0.4
 EXIFR=7.1.3
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-vendor="$root/static/vendor"
+vendor="$root/happy_rivers/static/vendor"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 

@@ -4,9 +4,8 @@ import re
 
 import pytest
 
-import store
-from app import create_app
-from store import users, waterbodies
+from happy_rivers import create_app, store
+from happy_rivers.store import users, waterbodies
 
 PASSWORD = "correct-horse-1"
 

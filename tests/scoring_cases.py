@@ -13,8 +13,8 @@ import copy
 import random
 from decimal import Decimal
 
-import scoring
-from scoring.water import LIMITS
+from happy_rivers import scoring
+from happy_rivers.scoring.water import LIMITS
 from tests.answers import (
     RESERVOIR_WATER_CLASS1,
     RIVER_WATER_CLASS1,

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import store
-from app import create_app
-from store import demo, throttle, users
+from happy_rivers import create_app, store
+from happy_rivers.store import demo, throttle, users
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.test_inspection_http import new_assessment, river_id
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-import store
-from store import users, waterbodies
+from happy_rivers import store
+from happy_rivers.store import users, waterbodies
 from tests.conftest import Browser
 from tests.test_inspection_http import new_assessment, river_id
 

@@ -12,9 +12,9 @@ from functools import partial
 import pytest
 from werkzeug.security import generate_password_hash
 
-import clock
-import views.api
-from store import assessments, audit, users
+from happy_rivers import clock
+from happy_rivers.store import assessments, audit, users
+from happy_rivers.views import api as api_views
 from tests.answers import full_reservoir_answers, full_river_answers
 
 TODAY = clock.today()
@@ -174,7 +174,7 @@ def test_an_unexpected_error_is_a_json_500(app, api, monkeypatch):
     def broken(_db):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(views.api.waterbodies, "districts", broken)
+    monkeypatch.setattr(api_views.waterbodies, "districts", broken)
     response = api("admin").get("/districts")
     assert response.status_code == 500
     assert response.is_json
@@ -513,7 +513,7 @@ def test_submit_on_create_is_atomic_when_the_submit_fails(api, db, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("crash between create and submit")
 
-    monkeypatch.setattr(views.api.assessments, "save", fail)
+    monkeypatch.setattr(api_views.assessments, "save", fail)
     with pytest.raises(RuntimeError):
         api("yubei").post(
             "/assessments",

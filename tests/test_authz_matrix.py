@@ -36,10 +36,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import scoring
-import store
-from app import create_app
-from store import assessments, panels, users, waterbodies
+from happy_rivers import create_app, scoring, store
+from happy_rivers.store import assessments, panels, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.test_inspection_http import as_form

@@ -8,10 +8,8 @@ import time
 
 import pytest
 
-import scoring
-import store
-from app import create_app
-from store import assessments, users, waterbodies
+from happy_rivers import create_app, scoring, store
+from happy_rivers.store import assessments, users, waterbodies
 from tests.answers import full_river_answers
 from tests.conftest import PASSWORD
 

@@ -23,13 +23,12 @@ from datetime import date
 
 import pytest
 
-import clock
-import scoring
-from scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
-from scoring.progress import Target
-from store import assessments, users, waterbodies
+from happy_rivers import clock, scoring
+from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
+from happy_rivers.scoring.progress import Target
+from happy_rivers.store import assessments, users, waterbodies
+from happy_rivers.views import board, charts
 from tests.answers import full_reservoir_answers, full_river_answers
-from views import board, charts
 
 ROLES = ("admin", "reviewer", "yubei", "beibei")
 PAGES = ("/progress", "/leaderboard/districts", "/leaderboard/waterbodies", "/exports")

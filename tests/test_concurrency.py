@@ -28,10 +28,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-import scoring
-import store
-from forms.inspection import form_data_from_answers
-from store import users, waterbodies
+from happy_rivers import scoring, store
+from happy_rivers.forms.inspection import form_data_from_answers
+from happy_rivers.store import users, waterbodies
 from tests.answers import full_river_answers
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from store import assessments
+from happy_rivers.store import assessments
 from tests.test_inspection_http import new_assessment, river_id
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # the upload check reads the leading bytes only

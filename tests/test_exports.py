@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from store import assessments, users, waterbodies
+from happy_rivers.store import assessments, users, waterbodies
 from tests.test_board import build_history, decide, get_page, river, waterbody_id
 
 HEADER = [

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-import store
-from store import assessments, users, waterbodies
+from happy_rivers import store
+from happy_rivers.store import assessments, users, waterbodies
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
 import sys, time
-import scoring, store
-from store import assessments, audit, users, waterbodies
+from happy_rivers import scoring, store
+from happy_rivers.store import assessments, audit, users, waterbodies
 from tests.answers import full_river_answers
 
 path, mode, start = sys.argv[1], sys.argv[2], int(sys.argv[3])

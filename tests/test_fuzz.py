@@ -19,11 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import scoring
-import store
-from app import create_app
-from forms.inspection import form_data_from_answers
-from store import users, waterbodies
+from happy_rivers import create_app, scoring, store
+from happy_rivers.forms.inspection import form_data_from_answers
+from happy_rivers.store import users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
 
 RUBRICS = {"cq-river": full_river_answers, "cq-reservoir": full_reservoir_answers}

@@ -9,10 +9,10 @@ from functools import partial
 import pytest
 from werkzeug.security import generate_password_hash
 
-from store import assessments, users, waterbodies
+from happy_rivers.store import assessments, users, waterbodies
+from happy_rivers.views import charts
 from tests.answers import full_river_answers
 from tests.test_inspection_http import as_form, new_assessment, river_id
-from views import charts
 
 CSP = {
     "default-src": "'self'",

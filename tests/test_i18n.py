@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import store
+from happy_rivers import store
 from tests.answers import full_river_answers
 from tests.test_inspection_http import as_form, new_assessment, river_id
 
@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def catalog_tool():
-    spec = importlib.util.spec_from_file_location("update", ROOT / "translations" / "update.py")
+    spec = importlib.util.spec_from_file_location(
+        "update", ROOT / "happy_rivers" / "translations" / "update.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

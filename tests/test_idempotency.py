@@ -17,8 +17,8 @@ from functools import partial
 import pytest
 from werkzeug.security import generate_password_hash
 
-import store
-from store import assessments, idempotency, users
+from happy_rivers import store
+from happy_rivers.store import assessments, idempotency, users
 from tests.answers import full_river_answers
 from tests.test_api import Api, wid
 from tests.test_inspection_http import as_form, new_assessment, river_id

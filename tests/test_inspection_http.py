@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-import scoring
-from forms.inspection import form_data_from_answers
-from store import assessments
+from happy_rivers import scoring
+from happy_rivers.forms.inspection import form_data_from_answers
+from happy_rivers.store import assessments
 from tests.answers import full_reservoir_answers, full_river_answers
 
 

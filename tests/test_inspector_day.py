@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-import scoring
-from forms.inspection import answers_from_form, form_class
-from store import assessments, audit, users
+from happy_rivers import scoring
+from happy_rivers.forms.inspection import answers_from_form, form_class
+from happy_rivers.store import assessments, audit, users
 from tests.answers import full_reservoir_answers, full_river_answers
 from tests.test_inspection_http import as_form, new_assessment, river_id
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.leaderboard import (
+from happy_rivers.scoring.leaderboard import (
     RANKING_RULE,
     RANKING_RULE_EN,
     DistrictStanding,

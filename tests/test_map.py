@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import scoring
-from store import assessments, users, waterbodies
-from store.districts import DISTRICTS
+from happy_rivers import scoring
+from happy_rivers.store import assessments, users, waterbodies
+from happy_rivers.store.districts import DISTRICTS
 from tests.answers import full_river_answers
 
 ROOT = Path(__file__).resolve().parent.parent
-GEOMETRY = ROOT / "static" / "geo" / "chongqing_districts.json"
+GEOMETRY = ROOT / "happy_rivers" / "static" / "geo" / "chongqing_districts.json"
 SVG = "{http://www.w3.org/2000/svg}"
 STATUTORY = {code for code, _name, kind in DISTRICTS if kind != "功能区"}
 
@@ -178,7 +178,7 @@ def test_leaderboard_district_filter(login_as, named):
 
 
 def test_map_css_colours_every_class():
-    css = (ROOT / "static" / "css" / "map.css").read_text(encoding="utf-8")
+    css = (ROOT / "happy_rivers" / "static" / "css" / "map.css").read_text(encoding="utf-8")
     fills = re.findall(r"\.district-map \.q(\d) \{ fill: (#[0-9a-f]{6}); \}", css)
     assert [int(q) for q, _ in fills] == list(range(6))
     assert len({f for _, f in fills}) == 6  # six different colours

@@ -25,9 +25,8 @@ import time
 import pytest
 from werkzeug.serving import make_server
 
-import store
-from app import create_app
-from store import demo, users
+from happy_rivers import create_app, store
+from happy_rivers.store import demo, users
 
 SEED = "20261204"
 EXAMPLES_PER_OPERATION = "25"

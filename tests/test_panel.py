@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-import scoring
+from happy_rivers import scoring
 from tests.answers import full_reservoir_answers, full_river_answers
 
 D = Decimal

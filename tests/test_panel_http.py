@@ -17,9 +17,8 @@ from functools import partial
 import pytest
 from werkzeug.security import generate_password_hash
 
-import scoring
-import store
-from store import assessments, audit, demo, panels, users
+from happy_rivers import scoring, store
+from happy_rivers.store import assessments, audit, demo, panels, users
 from tests.answers import full_river_answers
 from tests.conftest import PASSWORD
 from tests.test_api import Api

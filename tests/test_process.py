@@ -6,8 +6,8 @@ from decimal import Decimal
 import chinese_calendar
 import pytest
 
-import scoring
-from scoring import process
+from happy_rivers import scoring
+from happy_rivers.scoring import process
 
 
 @pytest.mark.parametrize(

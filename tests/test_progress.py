@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from scoring.progress import (
+from happy_rivers.scoring.progress import (
     AcceptanceSpan,
     Target,
     accepted_count,

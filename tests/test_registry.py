@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from forms import waterbody_file
-from store import audit, users, waterbodies
+from happy_rivers.forms import waterbody_file
+from happy_rivers.store import audit, users, waterbodies
 
 HEADER = "名称,类型,牵头区县,途经区县,级别,长度(km),面积(km²),河长,经度,纬度\n"
 GOOD = HEADER + (

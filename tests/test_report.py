@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import store
+from happy_rivers import store
 from tests.answers import full_river_answers
 from tests.test_inspection_http import as_form, new_assessment, river_id
 

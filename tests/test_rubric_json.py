@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-import scoring
-from scoring.client import rubric_document
-from scoring.water import LIMITS
+from happy_rivers import scoring
+from happy_rivers.scoring.client import rubric_document
+from happy_rivers.scoring.water import LIMITS
 
 EVERY_VERSION = [(r, v) for r in scoring.available_rubrics() for v in scoring.available_versions(r)]
 

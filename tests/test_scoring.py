@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from answers import full_reservoir_answers, full_river_answers
 
-import scoring
+from happy_rivers import scoring
 
 RIVER = scoring.load_rubric("cq-river")
 RESERVOIR = scoring.load_rubric("cq-reservoir")

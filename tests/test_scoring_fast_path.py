@@ -9,9 +9,9 @@ import random
 
 import pytest
 
-import scoring
-from scoring import engine
-from store.demo import demo_answers
+from happy_rivers import scoring
+from happy_rivers.scoring import engine
+from happy_rivers.store.demo import demo_answers
 
 
 def score_both_ways(monkeypatch, rubric_id: str, answers: dict) -> tuple[str, str]:

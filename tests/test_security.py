@@ -9,13 +9,13 @@ from pathlib import Path
 import flask
 import pytest
 
-from app import create_app
-from store import assessments, audit, users
+from happy_rivers import create_app
+from happy_rivers.store import assessments, audit, users
 from tests.answers import full_river_answers
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.test_inspection_http import as_form, new_assessment, river_id
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "happy_rivers" / "templates"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 MB = 1024 * 1024
 TOO_BIG = "文件过大：单个文件不能超过 8 MB"
@@ -227,7 +227,7 @@ def test_no_template_marks_text_safe():
 
 def test_user_text_is_escaped_everywhere_it_is_shown(app, db, login_as):
     evil = "<script>alert(1)</script>"
-    from store import waterbodies
+    from happy_rivers.store import waterbodies
 
     wid = waterbodies.create(db, {"name": evil, "kind": "river", "district": "渝北区"})
     users.create(db, "evil", PASSWORD, "reviewer", display_name=f"<b>{evil}</b>")
@@ -406,7 +406,7 @@ def test_the_language_switch_never_redirects_off_site(client, query):
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_safe_next_refuses_every_off_site_form(target):
-    from views.auth import safe_next
+    from happy_rivers.views.auth import safe_next
 
     assert safe_next(target) is None
     assert safe_next("/assessments/1?tab=history") == "/assessments/1?tab=history"

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-import store
-from store import assessments, users
+from happy_rivers import store
+from happy_rivers.store import assessments, users
 from tests.test_inspection_http import new_assessment, river_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-import scoring
+from happy_rivers import scoring
 
 # Every parameter in class Ⅰ, so the parameter under test alone sets the class.
 CLEAN = {

@@ -12,10 +12,9 @@ from itertools import product
 
 import pytest
 
-import clock
-import store
-from scoring import workflow
-from store import assessments, users
+from happy_rivers import clock, store
+from happy_rivers.scoring import workflow
+from happy_rivers.store import assessments, users
 from tests.answers import full_river_answers
 from tests.test_inspection_http import as_form, errors_in, new_assessment, river_id
 
@@ -589,7 +588,7 @@ def test_a_refused_self_review_is_audited(db, login_as):
 
 
 def test_demo_data_keeps_four_eyes_and_never_self_review(tmp_path):
-    from store import demo
+    from happy_rivers.store import demo
 
     demo_db = store.connect(str(tmp_path / "demo.db"))
     store.migrate(demo_db)

@@ -19,10 +19,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-import scoring
-import store
-from app import create_app
-from store import assessments, demo, users, waterbodies
+from happy_rivers import create_app, scoring, store
+from happy_rivers.store import assessments, demo, users, waterbodies
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = "apt-get install chromium fonts-noto-cjk"

@@ -4,7 +4,7 @@ import zlib
 from pathlib import Path
 from struct import pack
 
-from store.demo import DEMO_PASSWORD as PASSWORD
+from happy_rivers.store.demo import DEMO_PASSWORD as PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

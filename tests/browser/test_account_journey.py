@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from store import users
+from happy_rivers.store import users
 
 from .helpers import assert_inputs_labelled, assert_no_horizontal_scroll, login, shot
 

@@ -3,7 +3,7 @@ and what it showed is what the server says once the network is back."""
 
 from playwright.sync_api import expect
 
-import scoring
+from happy_rivers import scoring
 from tests.answers import full_river_answers
 
 from .helpers import login, shot

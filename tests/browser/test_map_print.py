@@ -6,11 +6,17 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from store import waterbodies
+from happy_rivers.store import waterbodies
 
 from .helpers import SCREENSHOTS, login, shot
 
-GEOMETRY = Path(__file__).resolve().parents[2] / "static" / "geo" / "chongqing_districts.json"
+GEOMETRY = (
+    Path(__file__).resolve().parents[2]
+    / "happy_rivers"
+    / "static"
+    / "geo"
+    / "chongqing_districts.json"
+)
 
 
 def _inside(district_code: str) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from struct import pack, unpack
 import pytest
 from playwright.sync_api import expect
 
-from store import assessments, audit
+from happy_rivers.store import assessments, audit
 
 from .helpers import assert_no_horizontal_scroll, login, shot
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from store import assessments, users
+from happy_rivers.store import assessments, users
 
 from .helpers import login, shot
 from .test_offline import open_form_online, ready, saved_audit_rows, wait_cached

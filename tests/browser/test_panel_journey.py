@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from store import users
+from happy_rivers.store import users
 from tests.answers import full_river_answers
 
 from .helpers import PASSWORD, assert_inputs_labelled, assert_no_horizontal_scroll, shot

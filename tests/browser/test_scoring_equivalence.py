@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-import scoring
+from happy_rivers import scoring
 from tests.scoring_cases import answer_cases, form_cases
 
 from .helpers import login

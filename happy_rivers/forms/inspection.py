@@ -1,0 +1,494 @@
+"""The inspection form, generated from the rubric: no field is written by hand per indicator.
+
+WTForms renders the fields (labels, ids, CSRF) and keeps what was typed; the rules themselves
+live once, in scoring/, which also produces the field messages. Field names map to the
+answers JSON: "A1", "A3_tp" (A3.tp), "A14_points", "gate_G2" / "gate_G2_note".
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets.core import clean_key
+
+from happy_rivers.scoring.rubric import Indicator, Rubric
+from happy_rivers.scoring.rules import fmt
+from happy_rivers.scoring.water import LIMITS, PARAMETER_NAMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class InspectionForm(FlaskForm):
+    version = HiddenField()
+    # Validation is scoring's job; the fields only carry what was typed.
+
+
+def _number_field(label: str, *, integer: bool = False, unit: str = "", **extra) -> StringField:
+    # type="text" with inputmode: phones show a numeric keypad, and the browser never silently
+    # drops a value it cannot parse — the server answers with a message next to the field.
+    render_kw = {"inputmode": "numeric" if integer else "decimal", "autocomplete": "off"}
+    render_kw.update(extra)
+    return StringField(label, render_kw=render_kw, description=unit)
+
+
+def _range_hint(ind: Indicator) -> str:
+    """ "0–100" for a percentage, "≥ 0" for an open range: the allowed input, shown in the box."""
+    low, high = ind.params.get("input_min"), ind.params.get("input_max")
+    if low is not None and high is not None:
+        return f"{fmt(low)}–{fmt(high)}"
+    return f"≥ {fmt(low)}" if low is not None else ""
+
+
+def water_parameters(ind: Indicator) -> tuple[str, ...]:
+    return (*LIMITS[ind.param("waterbody")], "ph")
+
+
+def judged_choices(ind: Indicator) -> list[SelectChoice]:
+    step = ind.params.get("step", Decimal("0.5"))
+    values, x = [], Decimal(0)
+    while x <= ind.max:
+        values.append(SelectChoice(fmt(x), fmt(x)))
+        x += step
+    return [SelectChoice("", "—"), *reversed(values)]
+
+
+_form_classes: dict[tuple[str, str], type[InspectionForm]] = {}
+
+
+def form_class(rubric: Rubric) -> type[InspectionForm]:
+    """One form class per rubric version, built once."""
+    key = (rubric.id, rubric.version)
+    if key not in _form_classes:
+        _form_classes[key] = _build_form_class(rubric)
+    return _form_classes[key]
+
+
+def _build_form_class(rubric: Rubric) -> type[InspectionForm]:
+    fields: dict = {}
+    for ind in rubric.indicators.values():
+        code, kind = ind.code, ind.kind
+        if kind == "linear":
+            fields[code] = _number_field(ind.name, unit=ind.unit, placeholder=_range_hint(ind))
+        elif kind == "deduction":
+            fields[code] = _number_field(ind.name, integer=True, unit=ind.unit, placeholder="≥ 0")
+        elif kind == "checklist":
+            fields[code] = MultiCheckboxField(
+                ind.name,
+                choices=[
+                    SelectChoice(o.code, f"{o.label}（{fmt(o.value)} 分）") for o in ind.options
+                ],
+                validate_choice=False,
+            )
+        elif kind == "choice":
+            fields[code] = RadioField(
+                ind.name,
+                choices=[SelectChoice(o.code, o.label) for o in ind.options],
+                validate_choice=False,
+            )
+        elif kind == "judged":
+            fields[f"{code}_points"] = SelectField(
+                "评分", choices=judged_choices(ind), validate_choice=False
+            )
+            fields[f"{code}_note"] = TextAreaField("评分说明", render_kw={"rows": 2})
+        elif kind == "water_class":
+            for p in water_parameters(ind):
+                label = PARAMETER_NAMES[p] + ("（选填）" if p == "ph" else "")
+                fields[f"{code}_{p}"] = _number_field(label, unit="" if p == "ph" else "mg/L")
+        elif kind == "income_gap":
+            fields[f"{code}_riverside"] = _number_field("沿河乡镇增长率", unit="%")
+            fields[f"{code}_district"] = _number_field("区县增长率", unit="%")
+        elif kind == "survey":
+            fields[f"{code}_rate"] = _number_field("满意率", unit="%")
+            fields[f"{code}_sample_size"] = _number_field("样本量", integer=True, unit="份")
+    for gate in rubric.manual_gates:
+        fields[f"gate_{gate.code}"] = BooleanField(gate.name)
+        fields[f"gate_{gate.code}_note"] = TextAreaField("说明", render_kw={"rows": 2})
+    return type(f"InspectionForm_{rubric.id}_{rubric.version}", (InspectionForm,), fields)
+
+
+def field_name(path: str) -> str:
+    """The form field for an answers path: "A3.tp" → "A3_tp", "gates.G2" → "gate_G2_note"."""
+    if path.startswith("gates."):
+        return f"gate_{path.split('.', 1)[1]}_note"
+    return path.replace(".", "_")
+
+
+# No field of any rubric comes near 10^15 (percentages, mg/L, counts, sample sizes).
+MAX_EXPONENT = 15
+
+
+# "1,000" and "1,000.5": commas that group thousands (as a phone keypad or a spreadsheet writes
+# them). Any other comma is ambiguous ("1,5" is 1.5 in some locales and 15 in none) and refused.
+_GROUPED = re.compile(r"[-+]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?")  # as static/js/scoring.js
+
+
+def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float | int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if "," in text or "，" in text:
+        if not _GROUPED.fullmatch(text):
+            errors[path] = f"{label}的写法有误：千位分隔请写成 1,000，小数点请用「.」"
+            return None
+        text = text.replace(",", "").replace("，", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors[path] = f"{label}必须是数字"
+        return None
+    if not value.is_finite():
+        errors[path] = f"{label}必须是有限的数字"
+        return None
+    if value and value.adjusted() > MAX_EXPONENT:
+        # "1e999999" would make int() below build a million-digit number (seconds of CPU per
+        # request), and a 5000-digit one cannot even be written back as JSON
+        errors[path] = f"{label}数值过大"
+        return None
+    # JSON numbers: an int when typed as one (defect counts, sample sizes), else a float, whose
+    # shortest repr gives back exactly the digits typed.
+    return int(value) if value == value.to_integral_value() and "." not in text else float(value)
+
+
+_PART_KEYS = {"income_gap": ("riverside", "district"), "survey": ("rate", "sample_size")}
+
+
+def answers_from_form(rubric: Rubric, form: InspectionForm) -> tuple[dict, dict[str, str]]:
+    """Turn posted fields into the answers JSON; blank fields are left out (a partial draft).
+
+    Returns the answers and the errors found while reading them (text that is not a number).
+    """
+    answers: dict = {}
+    errors: dict[str, str] = {}
+    data = form.data
+    for ind in rubric.indicators.values():
+        code, kind = ind.code, ind.kind
+        label = f"「{ind.name}」"
+        if kind in ("linear", "deduction"):
+            value = _parse_number(data.get(code), code, label, errors)
+            if value is not None:
+                answers[code] = value
+        elif kind == "checklist":
+            answers[code] = list(data.get(code) or [])
+        elif kind == "choice":
+            if data.get(code):
+                answers[code] = data[code]
+        elif kind == "judged":
+            points_raw, note = data.get(f"{code}_points"), (data.get(f"{code}_note") or "")
+            if points_raw or note.strip():
+                answers[code] = {
+                    "points": _parse_number(points_raw, f"{code}.points", f"{label}的评分", errors),
+                    "note": note,
+                }
+        else:
+            keys = _PART_KEYS[kind] if kind in _PART_KEYS else water_parameters(ind)
+            parts = {}
+            for key in keys:
+                label_key = PARAMETER_NAMES.get(key, key) if kind == "water_class" else key
+                value = _parse_number(data.get(f"{code}_{key}"), f"{code}.{key}", label_key, errors)
+                if value is not None:
+                    parts[key] = value
+            if parts:
+                answers[code] = parts
+    gates = {}
+    for gate in rubric.manual_gates:
+        if data.get(f"gate_{gate.code}"):
+            gates[gate.code] = data.get(f"gate_{gate.code}_note") or ""
+    answers["gates"] = gates
+    return answers, errors
+
+
+def form_data_from_answers(rubric: Rubric, answers: dict) -> dict:
+    """The reverse of answers_from_form: field values for editing a saved assessment."""
+    data: dict = {}
+    for ind in rubric.indicators.values():
+        code, value = ind.code, answers.get(ind.code)
+        if value is None:
+            continue
+        if ind.kind in ("linear", "deduction"):
+            data[code] = _text(value)
+        elif ind.kind in ("checklist", "choice"):
+            data[code] = value
+        elif ind.kind == "judged" and isinstance(value, dict):
+            data[f"{code}_points"] = _text(value.get("points"))
+            data[f"{code}_note"] = value.get("note") or ""
+        elif isinstance(value, dict):
+            for key, part in value.items():
+                data[f"{code}_{key}"] = _text(part)
+    for code, note in (answers.get("gates") or {}).items():
+        data[f"gate_{code}"] = True
+        data[f"gate_{code}_note"] = note
+    return data
+
+
+def fields_of(rubric: Rubric, form: InspectionForm, code: str) -> list[str]:
+    """The form fields that hold one answer: an indicator ("A3" → A3_do, A3_tp, …) or a gate."""
+    prefix = code if code in rubric.indicators else f"gate_{code}"
+    return [n for n in form._fields if n == prefix or n.startswith(prefix + "_")]
+
+
+def answer_codes(rubric: Rubric) -> list[tuple[str, str]]:
+    """(code, name) of every answer an inspector gives: the indicators, then the manual gates."""
+    return [(i.code, i.name) for i in rubric.indicators.values()] + [
+        (g.code, g.name) for g in rubric.manual_gates
+    ]
+
+
+def _answer_fields(rubric: Rubric, answers: dict, code: str) -> dict:
+    """One answer as the form fields that would show it (numbers written the same way)."""
+    if code in rubric.indicators:
+        return form_data_from_answers(rubric, {code: (answers or {}).get(code)})
+    gates = (answers or {}).get("gates") or {}
+    return form_data_from_answers(rubric, {"gates": {code: gates[code]}} if code in gates else {})
+
+
+def answer_text(rubric: Rubric, answers: dict, code: str) -> str:
+    """One answer in words, for the conflict view: "（空）" when not given."""
+    data = _answer_fields(rubric, answers, code)
+    if not data:
+        return "（空）"
+    ind = rubric.indicators.get(code)
+    if ind is None:  # a ticked gate: its note
+        return f"已勾选：{data.get(f'gate_{code}_note') or ''}"
+    if ind.kind in ("checklist", "choice"):
+        chosen = data[code] if isinstance(data[code], list) else [data[code]]
+        return "、".join(o.label if (o := ind.option(c)) else str(c) for c in chosen) or "（空）"
+    if ind.kind in ("linear", "deduction"):
+        return f"{data[code]} {ind.unit}".strip()
+    if ind.kind == "judged":
+        return f"{data.get(f'{code}_points') or '—'} 分；{data.get(f'{code}_note') or ''}"
+    parts = [
+        f"{PARAMETER_NAMES.get(name[len(code) + 1 :], name[len(code) + 1 :])} {value}"
+        for name, value in data.items()
+        if value not in ("", None)
+    ]
+    return "、".join(parts) or "（空）"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One answer two people gave differently, for the conflict view."""
+
+    code: str
+    name: str
+    mine: str
+    theirs: str
+    # "theirs" when this user left the answer as it was when they opened the form (so the other
+    # change is the only one), else "mine"
+    default: str
+
+
+def differences(
+    rubric: Rubric, mine: dict, theirs: dict, base: dict | None = None
+) -> list[Difference]:
+    """The answers that differ between what this user posted and the current version."""
+    found = []
+    for code, name in answer_codes(rubric):
+        own = _answer_fields(rubric, mine, code)
+        other = _answer_fields(rubric, theirs, code)
+        if own == other:
+            continue
+        untouched = base is not None and own == _answer_fields(rubric, base, code)
+        found.append(
+            Difference(
+                code,
+                name,
+                answer_text(rubric, mine, code),
+                answer_text(rubric, theirs, code),
+                "theirs" if untouched else "mine",
+            )
+        )
+    return found
+
+
+def take_theirs(
+    rubric: Rubric, form: InspectionForm, formdata: MultiDict, theirs: dict, codes
+) -> MultiDict:
+    """The posted form data with the chosen answers replaced by the current version's."""
+    merged = MultiDict(formdata)
+    for code in codes:
+        for name in fields_of(rubric, form, code):
+            merged.poplist(name)
+        for name, value in _answer_fields(rubric, theirs, code).items():
+            for item in value if isinstance(value, list) else [value]:
+                merged.add(name, "y" if item is True else item)
+    return merged
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        return fmt(Decimal(str(value)))
+    return str(value)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+# The inspection page shows ~60 inputs and ~40 options on every load. WTForms' widgets build each
+# attribute through Markup.format (≈ 1 ms per field), which made rendering most of the page's
+# cost. These functions write the very same HTML as the widgets (attributes sorted by name, as
+# wtforms.widgets.html_params does; values escaped by markupsafe) for the four field types the
+# form uses, from what is fixed per field (computed once per form class) plus the field's value.
+# Anything else (a validator flag, another field type) still goes through WTForms.
+
+
+def _attrs(pairs) -> str:
+    """wtforms.widgets.html_params: sorted by name, True bare, False left out, values escaped."""
+    out = []
+    for key, value in sorted(pairs):
+        if value is True:
+            out.append(key)
+        elif value is not False:
+            out.append(f'{key}="{escape(value)}"')
+    return " ".join(out)
+
+
+_WIDGET_TAGS = {
+    "StringField": "input",
+    "TextAreaField": "textarea",
+    "SelectField": "select",
+    "BooleanField": "checkbox",
+}
+_static: dict[tuple, tuple] = {}
+
+
+def _static_parts(field) -> tuple | None:
+    """What never changes for this field of this form class: its fixed attributes and, for a
+    select, each option's HTML unselected and selected. None: render with WTForms."""
+    key = (type(field), field.id, field.name, id(field.render_kw), id(getattr(field, "choices", 0)))
+    parts = _static.get(key)
+    if parts is None:
+        kind = _WIDGET_TAGS.get(type(field).__name__)
+        if kind is None or field.validators or field.flags.__dict__:
+            parts = (None,)
+        else:
+            fixed = {clean_key(k): v for k, v in (field.render_kw or {}).items()}
+            fixed.setdefault("id", field.id)
+            if kind == "input":
+                fixed.setdefault("type", "text")
+            elif kind == "checkbox":
+                fixed.setdefault("type", "checkbox")
+            fixed["name"] = field.name
+            options = []
+            if kind == "select":
+                for choice in field._choices_from_input(field.choices) or []:
+                    value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+                    shown = escape(choice.label or choice.value)
+                    extra = list((choice.render_kw or {}).items())
+                    options.append(
+                        (
+                            field.coerce(choice.value),
+                            f"<option {_attrs([('value', value), *extra])}>{shown}</option>",
+                            f"<option {_attrs([('value', value), *extra, ('selected', True)])}>"
+                            f"{shown}</option>",
+                        )
+                    )
+            # kept alive with the parts, so the ids in the key are never reused
+            parts = (kind, fixed, options, field.render_kw, getattr(field, "choices", None))
+        _static[key] = parts
+    return None if parts[0] is None else parts
+
+
+def render_widget(field, invalid: bool = False) -> Markup:
+    """field(), or field(aria-invalid=…, aria-describedby=…) when invalid: the same HTML."""
+    parts = _static_parts(field)
+    if parts is None:
+        extra = {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}
+        return field(**extra) if invalid else field()
+    kind, fixed, options, _kw, _choices = parts
+    attrs = dict(fixed)
+    if invalid:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    if kind == "input":
+        attrs.setdefault("value", field._value())
+        return Markup(f"<input {_attrs(attrs.items())}>")
+    if kind == "checkbox":
+        if getattr(field, "checked", field.data):
+            attrs.setdefault("checked", True)
+        attrs.setdefault("value", field._value())
+        return Markup(f"<input {_attrs(attrs.items())}>")
+    if kind == "textarea":
+        return Markup(f"<textarea {_attrs(attrs.items())}>\r\n{escape(field._value())}</textarea>")
+    data = field.data
+    shown = "".join(selected if value == data else plain for value, plain, selected in options)
+    return Markup(f"<select {_attrs(attrs.items())}>{shown}</select>")
+
+
+def render_input(field, unit="", label=None) -> Markup:
+    """A labelled field with its unit and error slot (the markup of the input() macro in
+    templates/_macros.html)."""
+    errors = field.errors
+    fid = escape(field.id)
+    text = escape(label or field.label.text)
+    unit_html = f'<span class="unit">{escape(unit)}</span>' if unit else ""
+    messages = "".join(
+        f'<p class="error" id="{fid}-error" role="alert">{escape(e)}</p>' for e in errors
+    )
+    return Markup(
+        f'<div class="field{" has-error" if errors else ""}">\n'
+        f'  <label for="{fid}">{text}</label>\n'
+        '  <div class="with-unit">\n'
+        f"    {render_widget(field, bool(errors))}\n"
+        f"    {unit_html}\n"
+        "  </div>\n"
+        f'  <div class="field-error-slot" data-for="{escape(field.name)}">{messages}</div>\n'
+        "</div>"
+    )
+
+
+_option_parts: dict[tuple, tuple] = {}
+
+
+def render_options(field) -> list[tuple[Markup, str, str]]:
+    """The checkboxes (or radios) of a checklist or choice field: (input HTML, value, label) per
+    option, the input as `for opt in field: opt()` renders it."""
+    key = (type(field), field.id, field.name, id(field.choices))
+    parts = _option_parts.get(key)
+    if parts is None:
+        kind = {"MultiCheckboxField": "checkbox", "RadioField": "radio"}.get(type(field).__name__)
+        rows = []
+        for i, choice in enumerate(field._choices_from_input(field.choices) or []):
+            value = choice.value
+            attrs = [("id", f"{field.id}-{i}"), ("name", field.name), ("type", kind)]
+            attrs.append(("value", str(value)))
+            rows.append(
+                (
+                    field.coerce(value),
+                    value,
+                    str(choice.label or choice.value),
+                    f"<input {_attrs(attrs)}>",
+                    f"<input {_attrs([*attrs, ('checked', True)])}>",
+                )
+            )
+        usable = kind is not None and not field.render_kw and not field.validators
+        parts = _option_parts[key] = (usable, rows, field.choices)
+    usable, rows, _choices = parts
+    if not usable:
+        return [(opt(), opt.data, opt.label.text) for opt in field]
+    data = field.data
+    if type(field).__name__ == "MultiCheckboxField":
+        chosen = data or ()
+        checked = [coerced in chosen for coerced, *_ in rows]
+    else:
+        checked = [coerced == data for coerced, *_ in rows]
+    return [
+        (Markup(on if hit else off), value, label)
+        for hit, (_c, value, label, off, on) in zip(checked, rows, strict=True)
+    ]

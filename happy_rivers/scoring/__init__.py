@@ -1,0 +1,50 @@
+"""Scoring for 幸福河湖 assessments — pure Python: no Flask, no SQL.
+
+from happy_rivers import scoring
+rubric = scoring.load_rubric("cq-river")
+result = scoring.score(rubric, answers)
+"""
+
+from .engine import (
+    DECISION_LABELS,
+    DECISION_LABELS_EN,
+    InvalidAnswers,
+    Preview,
+    Result,
+    preview,
+    round2,
+    score,
+)
+from .panel import PanelError, PanelSummary, combine_panel, panel_spread
+from .rubric import (
+    Rubric,
+    RubricError,
+    available_rubrics,
+    available_versions,
+    load_rubric,
+    rubric_for_waterbody,
+)
+from .water import WaterQuality, water_quality_class
+
+__all__ = [
+    "DECISION_LABELS",
+    "DECISION_LABELS_EN",
+    "InvalidAnswers",
+    "PanelError",
+    "PanelSummary",
+    "Preview",
+    "Result",
+    "Rubric",
+    "RubricError",
+    "WaterQuality",
+    "available_rubrics",
+    "combine_panel",
+    "available_versions",
+    "load_rubric",
+    "panel_spread",
+    "preview",
+    "round2",
+    "rubric_for_waterbody",
+    "score",
+    "water_quality_class",
+]

@@ -1,0 +1,136 @@
+"""Template helpers shared by every blueprint."""
+
+import json
+
+from flask import Flask, render_template
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from happy_rivers import clock, store
+from happy_rivers.forms.inspection import water_parameters
+from happy_rivers.scoring import workflow
+from happy_rivers.scoring.water import PARAMETER_NAMES
+from happy_rivers.store import assessments
+
+from .i18n import localized
+from .idempotency import new_key
+
+WATERBODY_STATUS_LABELS = {
+    "planned": "规划中",
+    "building": "建设中",
+    "accepted": "市级幸福河湖",
+    "revoked": "已摘牌",
+}
+
+AUDIT_LABELS = {
+    "assessment_created": "创建评估",
+    "assessment_saved": "保存草稿",
+    "assessment_submitted": "提交审核",
+    "assessment_corrected": "审核员更正答案",
+    "assessment_returned": "退回修改",
+    "assessment_decided": "作出结论",
+    "review_refused": "审核被拒绝（职责分离）",
+    "attachment_added": "上传证明材料",
+    "panel_named": "组建专家组",
+    "panel_saved": "专家保存评分",
+    "panel_submitted": "专家提交评分",
+    "panel_closed": "结束专家评分",
+    "title_granted": "授予市级幸福河湖",
+    "title_revoked": "摘牌",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_throttled": "登录受限（失败次数过多）",
+    "logout": "退出",
+    "user_created": "创建用户",
+    "user_deactivated": "停用用户",
+    "user_activated": "启用用户",
+    "token_created": "创建 API 令牌",
+    "token_revoked": "撤销 API 令牌",
+    "user_updated": "修改用户角色或区县",
+    "password_changed": "修改密码",
+    "password_reset": "管理员重置密码",
+    "waterbody_created": "新增河湖",
+    "waterbody_updated": "修改河湖",
+    "waterbody_imported": "导入河湖",
+}
+
+
+def flatten(value, prefix: str = "") -> dict[str, str]:
+    """{"answers": {"A3": {"tp": 0.1}}} → {"answers.A3.tp": "0.1"}, for readable diffs."""
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list):
+        return {prefix: "、".join(map(str, value)) or "（空）"}
+    return {prefix: "—" if value is None else str(value)}
+
+
+def audit_diff(row: dict) -> list[tuple[str, str, str]]:
+    """What an audit row changed: (field, before, after) for every value that differs."""
+    before_raw = json.loads(row["before"]) if row.get("before") else {}
+    after_raw = json.loads(row["after"]) if row.get("after") else {}
+    if not before_raw and isinstance(after_raw.get("answers"), dict):
+        # a creation: listing every first answer would bury the history; say how many
+        answered = [k for k, v in after_raw["answers"].items() if k != "gates" and v is not None]
+        after_raw = {k: v for k, v in after_raw.items() if k != "answers"}
+        after_raw["answers"] = f"{len(answered)} 项"
+    before, after = flatten(before_raw), flatten(after_raw)
+    keys = sorted(set(before) | set(after))
+    pairs = [(k, before.get(k, "—"), after.get(k, "—")) for k in keys]
+    return [(k, b, a) for k, b, a in pairs if b != a]
+
+
+def field_id(path: str) -> str:
+    """Anchor of the indicator (or the gates block) an error path belongs to."""
+    head = path.split(".")[0]
+    return "gates" if head == "gates" else f"ind-{head}"
+
+
+ERROR_PAGES = {
+    400: ("请求无效", "页面已过期或请求不完整（例如表单的安全令牌失效），请刷新页面后重试。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("未找到", "没有这个页面，或它不在您有权查看的范围内。"),
+    405: ("不支持的操作", "该地址不支持这种请求方式。"),
+    413: ("文件过大", "上传的内容超过了大小限制（单个文件 8 MB）。"),
+    429: ("请求过于频繁", "请稍后再试。"),
+    500: ("服务器出错", "处理请求时出错，您的数据未被部分写入。请稍后重试，或联系管理员。"),
+}
+
+
+def render_error(error: HTTPException):
+    """Chinese error pages for the browser; the API blueprint answers JSON on its own."""
+    title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
+    return render_template("error.html", title=title, message=message), error.code
+
+
+def returned_count() -> int:
+    """Returned assessments waiting for this inspector's district: the badge in the header."""
+    if not current_user.is_authenticated or current_user.role != "inspector":
+        return 0
+    return assessments.count_returned(store.get_db(), current_user.scope)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
+    # stored stamps are UTC; every page shows them in Beijing time: {{ row.updated_at|beijing }}
+    app.jinja_env.filters["beijing"] = clock.beijing
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+
+    @app.context_processor
+    def helpers():
+        return {
+            "STATUS_LABELS": workflow.STATUS_LABELS,
+            "KIND_LABELS": workflow.KIND_LABELS,
+            "WATERBODY_STATUS_LABELS": WATERBODY_STATUS_LABELS,
+            "AUDIT_LABELS": AUDIT_LABELS,
+            "url_rules": app.view_functions,
+            "localized": localized,
+            "water_parameters": water_parameters,
+            "field_id": field_id,
+            "audit_diff": audit_diff,
+            "new_idempotency_key": new_key,
+            "returned_count": returned_count,
+        }
