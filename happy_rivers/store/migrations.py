@@ -1,4 +1,9 @@
-"""Schema history. Each migration runs once, in a transaction, recorded in _sqlite_migrations."""
+"""Schema history. Each migration runs once, in a transaction, recorded in _sqlite_migrations.
+
+Migrations are kept in the order of their numbers. A name is the key an existing database records
+it under, so a migration is never renamed or renumbered; 0005 was reserved by a branch that
+never landed. A new migration takes the next free number and goes at the end of this file.
+"""
 
 from sqlite_utils import Database, Migrations
 
@@ -243,6 +248,42 @@ def sessions_and_login_throttle(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX idx_users_username_nocase ON users (username COLLATE NOCASE)")
 
 
+@migrations(name="0006_idempotency_keys")
+def idempotency_keys(db: Database) -> None:
+    # A client-made key per operation (create, save, submit, upload), applied at most once per
+    # user. The row is written in the same transaction as the effect, so a retried or
+    # duplicated request finds it and gets the first answer back instead of a second effect.
+    db["idempotency_keys"].create(
+        {
+            "user_id": int,
+            "key": str,  # a UUID, lower case
+            "fingerprint": str,  # method + path + hash of the meaningful body
+            "status": int,  # the first answer, replayed as it was
+            "location": str,
+            "body": str,
+            "created_at": str,
+        },
+        pk=("user_id", "key"),
+        not_null={"fingerprint", "status", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    # the purge of old keys walks this index instead of the table
+    db["idempotency_keys"].create_index(["created_at"])
+
+
+@migrations(name="0007_attachment_exif")
+def attachment_exif(db: Database) -> None:
+    """Where and when a field photo was taken, as its EXIF said (read on the phone before the
+    photo was compressed, which drops EXIF), kept beside created_at (the server's receive time).
+    taken_at is the camera's local time as written (EXIF has no zone); has_exif = 0 marks a
+    photo that carried none (from the gallery, a screenshot, an edited copy); NULL for PDFs and
+    for uploads made before this column existed."""
+    db["attachments"].add_column("taken_at", str)
+    db["attachments"].add_column("latitude", float)
+    db["attachments"].add_column("longitude", float)
+    db["attachments"].add_column("has_exif", int)
+
+
 @migrations(name="0008_expert_panels")
 def expert_panels(db: Database) -> None:
     # One panel (专家组) per assessment, named by a reviewer once it is submitted; closed_* is
@@ -286,19 +327,6 @@ def expert_panels(db: Database) -> None:
     db["panel_experts"].create_index(["expert_id", "submitted_at"])
 
 
-@migrations(name="0007_attachment_exif")
-def attachment_exif(db: Database) -> None:
-    """Where and when a field photo was taken, as its EXIF said (read on the phone before the
-    photo was compressed, which drops EXIF), kept beside created_at (the server's receive time).
-    taken_at is the camera's local time as written (EXIF has no zone); has_exif = 0 marks a
-    photo that carried none (from the gallery, a screenshot, an edited copy); NULL for PDFs and
-    for uploads made before this column existed."""
-    db["attachments"].add_column("taken_at", str)
-    db["attachments"].add_column("latitude", float)
-    db["attachments"].add_column("longitude", float)
-    db["attachments"].add_column("has_exif", int)
-
-
 @migrations(name="0009_waterbody_registry")
 def waterbody_registry(db: Database) -> None:
     from .pinyin import initials, spelled
@@ -331,26 +359,3 @@ def waterbody_registry(db: Database) -> None:
         ],
     )
     db["waterbody_districts"].create_index(["district_code"])
-
-
-@migrations(name="0006_idempotency_keys")
-def idempotency_keys(db: Database) -> None:
-    # A client-made key per operation (create, save, submit, upload), applied at most once per
-    # user. The row is written in the same transaction as the effect, so a retried or
-    # duplicated request finds it and gets the first answer back instead of a second effect.
-    db["idempotency_keys"].create(
-        {
-            "user_id": int,
-            "key": str,  # a UUID, lower case
-            "fingerprint": str,  # method + path + hash of the meaningful body
-            "status": int,  # the first answer, replayed as it was
-            "location": str,
-            "body": str,
-            "created_at": str,
-        },
-        pk=("user_id", "key"),
-        not_null={"fingerprint", "status", "created_at"},
-        foreign_keys=[("user_id", "users", "id")],
-    )
-    # the purge of old keys walks this index instead of the table
-    db["idempotency_keys"].create_index(["created_at"])
