@@ -1,5 +1,5 @@
 """The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa,
-rubrics and registry × each role.
+rubrics, registry and public × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -367,6 +367,13 @@ MATRIX: list[Route] = [
     row("GET", "/waterbodies/export.csv", LOGIN, *same(200)),
     row("GET", "/waterbodies/export.xlsx", LOGIN, *same(200)),
     row("GET", "/waterbodies/export.pdf", LOGIN, *same(404)),
+    # public pages: no sign-in, the same answer for everybody ------------------------------------
+    row("GET", "/public", 200, *same(200), experts=(200, 200)),
+    row("GET", "/public/districts/500112", 200, *same(200), experts=(200, 200)),
+    row("GET", "/public/districts/999999", 404, *same(404), experts=(404, 404)),
+    row("GET", "/public/waterbodies/{changshou}", 200, *same(200), experts=(200, 200)),  # named
+    row("GET", "/public/waterbodies/{yulin}", 404, *same(404), experts=(404, 404)),  # not named
+    row("GET", "/public/waterbodies/{missing}", 404, *same(404), experts=(404, 404)),
 ]
 # fmt: on
 
@@ -386,7 +393,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics", "registry")
+        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics", "registry", "public")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()

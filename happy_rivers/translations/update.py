@@ -48,6 +48,9 @@ DYNAMIC = [
     ("happy_rivers.store.users", "PASSWORD_RULES"),
     ("happy_rivers.forms.evidence", "MESSAGES"),
     ("happy_rivers.forms.waterbody_file", "FIELD_LABELS"),
+    ("happy_rivers.views.public", "KIND_LABELS"),
+    ("happy_rivers.views.public", "GRADE_LABELS"),
+    ("happy_rivers.views.public", "OTHER_PAGES"),
 ]
 # form classes whose labels (and choices) templates pass to _(): `_(f.label.text)`
 FORMS = [("happy_rivers.forms.review", "ReviewForm"), ("happy_rivers.forms.auth", "LoginForm")]

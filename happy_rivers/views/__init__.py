@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         i18n,
         inspect,
         panel,
+        public,
         pwa,
         registry,
         report,
@@ -33,5 +34,6 @@ def init_app(app: Flask) -> None:
     panel.init_app(app)
     for module in (auth, inspect, review, panel, board, admin, report, api, pwa, rubrics, registry):
         app.register_blueprint(module.bp)
+    app.register_blueprint(public.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)

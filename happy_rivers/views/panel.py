@@ -66,6 +66,10 @@ EXPERT_PAGES = {
     "pwa.manifest",
     "pwa.offline",
     "rubrics.rubric_json",
+    # the public pages (no sign-in needed)
+    "public.index",
+    "public.district",
+    "public.waterbody",
 }
 EXPERT_API = {
     "api.openapi",
