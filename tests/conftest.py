@@ -18,6 +18,9 @@ def app(tmp_path):
             "SECRET_KEY": "test-secret",
             "DATABASE": str(tmp_path / "test.db"),
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            # one round instead of scrypt: every test creates four users, and hashing them
+            # was most of the suite's time (the production default stays scrypt)
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         }
     )
     with app.app_context():

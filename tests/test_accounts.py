@@ -507,3 +507,14 @@ def test_only_administrators_see_client_addresses_in_the_history(app, db, login_
         assert page.status_code == 200 and "创建评估" in page.text
         assert "10.77.66.55" not in page.text
     assert "10.77.66.55" in login_as("admin").get(f"/assessments/{aid}").text
+
+
+def test_passwords_are_hashed_with_scrypt_unless_the_config_says_otherwise(tmp_path, db):
+    # the suite's own users use the cheap test method; a configured app keeps werkzeug's scrypt
+    assert users.by_username(db, "yubei")["password_hash"].startswith("pbkdf2:sha256:1$")
+    (tmp_path / "plain").mkdir()
+    app = proxied_app(tmp_path / "plain", 0)
+    with app.app_context():
+        stored = users.by_username(store.get_db(), "yubei")["password_hash"]
+    assert stored.startswith("scrypt:")
+    assert users.check_password({"password_hash": stored}, PASSWORD)

@@ -7,10 +7,8 @@ in 北碚区; yubei inspects 渝北区, beibei 北碚区. tests/answers.py: comp
 import json
 import re
 from datetime import timedelta
-from functools import partial
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from happy_rivers import clock
 from happy_rivers.store import assessments, audit, users
@@ -27,15 +25,6 @@ RIVER_DIMENSIONS_FULL = {
     "prosperity": "12.00",
     "satisfaction": "15.00",
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """The API signs in with tokens, never passwords: a one-round hash keeps each app fixture
-    (four users) from spending a second and a half on scrypt. Autouse, so it runs first."""
-    monkeypatch.setattr(
-        users, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
 
 
 class Api:

@@ -555,6 +555,7 @@ def _config(folder: Path) -> dict:
         "SECRET_KEY": SECRET,
         "DATABASE": str(folder / "test.db"),
         "UPLOAD_FOLDER": str(folder / "uploads"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
 
 

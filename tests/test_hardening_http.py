@@ -4,10 +4,8 @@ UTF-16 surrogates in JSON bodies, and the API's small edges (OPTIONS/TRACE, odd 
 query parameters, integral floats), CSV headers and literal % and _ in the waterbody search."""
 
 import re
-from functools import partial
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from happy_rivers.store import assessments, users, waterbodies
 from happy_rivers.views import charts
@@ -28,14 +26,6 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """Tokens and one-round hashes: scrypt would spend seconds on each app fixture's users."""
-    monkeypatch.setattr(
-        users, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
 
 
 def token_for(db, username: str) -> dict:

@@ -12,10 +12,8 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from happy_rivers import store
 from happy_rivers.store import assessments, idempotency, users
@@ -24,15 +22,6 @@ from tests.test_api import Api, wid
 from tests.test_inspection_http import as_form, new_assessment, river_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """One-round hashes for the fixture's users (as in test_api.py): scrypt would cost more
-    than the tests themselves. Autouse, so it runs before the app fixture creates them."""
-    monkeypatch.setattr(
-        users, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ e1 and e2 only → 4.00 / 3.50 / 4.50, total 97.00 → still 通过验收.
 
 import re
 from decimal import Decimal
-from functools import partial
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from happy_rivers import scoring, store
 from happy_rivers.store import assessments, audit, demo, panels, users
@@ -32,13 +30,6 @@ POINTS = {
 
 def answers_of(expert: str) -> dict:
     return {code: {"points": p, "note": f"{expert} 现场查看"} for code, p in POINTS[expert].items()}
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(
-        users, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )
 
 
 @pytest.fixture

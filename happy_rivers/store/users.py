@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -131,7 +132,7 @@ def create(
                 {
                     "username": username,
                     "display_name": display_name or username,
-                    "password_hash": generate_password_hash(password),
+                    "password_hash": hash_password(password),
                     "role": role,
                     "district_code": district_code if role == "inspector" else None,
                     "active": 1,
@@ -212,7 +213,7 @@ def change_password(
     with write(db):
         db["users"].update(
             user["id"],
-            {"password_hash": generate_password_hash(password), "must_change_password": 0},
+            {"password_hash": hash_password(password), "must_change_password": 0},
         )
         _end_sessions(db, user["id"], keep=keep_session)
         audit.record(db, "password_changed", user=user, ip=ip, entity="user", entity_id=user["id"])
@@ -229,7 +230,7 @@ def reset_password(
     with write(db):
         db["users"].update(
             user_id,
-            {"password_hash": generate_password_hash(password), "must_change_password": 1},
+            {"password_hash": hash_password(password), "must_change_password": 1},
         )
         _end_sessions(db, user_id)
         audit.record(db, "password_reset", user=actor, ip=ip, entity="user", entity_id=user_id)
@@ -293,6 +294,17 @@ def _end_sessions(db: Database, user_id: int, keep: str | None = None) -> None:
 
 
 _dummy_hash: str | None = None
+# How new passwords are hashed: werkzeug's default (scrypt) unless the app's PASSWORD_HASH_METHOD
+# says otherwise. Only the test configuration lowers it — thousands of test users would otherwise
+# spend most of the suite hashing. Stored hashes name their method, so they verify either way.
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def hash_password(password: str) -> str:
+    method = DEFAULT_HASH_METHOD
+    if has_app_context():
+        method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_HASH_METHOD)
+    return generate_password_hash(password, method=method)
 
 
 def check_password(user: dict | None, password: str) -> bool:
@@ -301,7 +313,7 @@ def check_password(user: dict | None, password: str) -> bool:
     global _dummy_hash
     if not user:
         if _dummy_hash is None:
-            _dummy_hash = generate_password_hash(secrets.token_hex(16))
+            _dummy_hash = hash_password(secrets.token_hex(16))
         check_password_hash(_dummy_hash, password or "")
         return False
     return check_password_hash(user["password_hash"], password or "")

@@ -118,6 +118,7 @@ def live_app(tmp_path_factory):
             "SECRET_KEY": "browser-test-secret",
             "DATABASE": str(folder / "happy_rivers.db"),
             "UPLOAD_FOLDER": str(folder / "uploads"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # the demo's users, hashed cheaply
         }
     )
     with app.app_context():
