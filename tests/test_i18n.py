@@ -1,25 +1,45 @@
 """Chinese first, English second: the switch, the rubric names, and a complete catalog."""
 
-import importlib.util
+import io
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from happy_rivers import store
 from tests.answers import full_river_answers
 from tests.test_inspection_http import as_form, new_assessment, river_id
 
 ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = ROOT / "happy_rivers" / "translations"
+# `make translations` extracts with babel.cfg and pybabel's default keywords plus lazy_gettext
+KEYWORDS = DEFAULT_KEYWORDS | {"lazy_gettext": None}
 
 
-def catalog_tool():
-    spec = importlib.util.spec_from_file_location(
-        "update", ROOT / "happy_rivers" / "translations" / "update.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def message_ids() -> dict[str, list[str]]:
+    """Every message id in the code and templates, as `make translations` finds it → its files."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: dict[str, list[str]] = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        found.setdefault(msgid, []).append(filename)
+    return found
+
+
+def english_catalog():
+    with (CATALOGS / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale="en")
 
 
 @pytest.fixture
@@ -108,13 +128,30 @@ def test_language_switch_stays_on_this_site(filled):
     assert "evil.example" not in response.headers["Location"]
 
 
-def test_every_message_in_the_templates_has_english():
-    tool = catalog_tool()
-    missing = tool.untranslated(tool.load(), tool.message_ids())
+def test_every_message_in_the_code_and_templates_has_english():
+    catalog = english_catalog()
+    ids = message_ids()
+    assert len(ids) > 400  # the extraction found the templates and the Python files
+    missing = [
+        (msgid, files[0])
+        for msgid, files in ids.items()
+        if not (catalog.get(msgid) and catalog.get(msgid).string and not catalog.get(msgid).fuzzy)
+    ]
     assert missing == [], (
-        f"{len(missing)} message ids have no English: run "
-        f".venv/bin/python translations/update.py and translate them, e.g. {missing[:5]}"
+        f"{len(missing)} message ids have no English: run `make translations` and fill in the "
+        f"empty msgstr in the .po (README, Translations), e.g. {missing[:5]}"
     )
+
+
+def test_the_compiled_catalog_is_the_current_one():
+    """The app reads the .mo; a .po edited since the install or `make catalogs` is not served."""
+    compiled = Translations.load(str(CATALOGS), ["en"])
+    stale = [
+        message.id
+        for message in english_catalog()
+        if message.id and message.string and compiled.gettext(message.id) != message.string
+    ]
+    assert stale == [], f"run `make catalogs`: the .mo lacks {len(stale)} entries, e.g. {stale[:3]}"
 
 
 def test_translations_keep_their_placeholders():
@@ -125,7 +162,7 @@ def test_translations_keep_their_placeholders():
         return "%" in placeholder.sub("", text).replace("%%", "")
 
     bad = []
-    for message in catalog_tool().load():
+    for message in english_catalog():
         if not message.id:
             continue
         if sorted(placeholder.findall(message.id)) != sorted(placeholder.findall(message.string)):
@@ -133,3 +170,28 @@ def test_translations_keep_their_placeholders():
         if stray_percent(message.id) or stray_percent(message.string):
             bad.append(("lone % (write %%)", message.id, message.string))
     assert bad == []
+
+
+def test_the_wheel_carries_the_compiled_catalog(tmp_path):
+    """`pip install .` compiles the catalogs at build time (setup.py): the app needs no step."""
+    # built from a copy: setuptools leaves build/ behind in the folder it builds, and a .mo
+    # compiled in the checkout must not be what the wheel picks up
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT / "happy_rivers",
+        source / "happy_rivers",
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo"),
+    )
+    for name in ("pyproject.toml", "setup.py"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("happy_rivers-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        mo = archive.read("happy_rivers/translations/en/LC_MESSAGES/messages.mo")
+    translations = Translations(io.BytesIO(mo))
+    assert translations.gettext("保存草稿") == "Save draft"
+    assert translations.gettext("请填写用户名") == english_catalog().get("请填写用户名").string

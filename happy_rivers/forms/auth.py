@@ -4,6 +4,8 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from happy_rivers.translations import N_
+
 ROLE_CHOICES = [
     SelectChoice("inspector", "区县检查员"),
     SelectChoice("reviewer", "市级审核员"),
@@ -13,8 +15,9 @@ ROLE_CHOICES = [
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请填写用户名")])
-    password = PasswordField("密码", validators=[DataRequired("请填写密码")])
+    # labels are translated by the template (`_(field.label.text)`), messages here (lazily)
+    username = StringField(N_("用户名"), validators=[DataRequired(_("请填写用户名"))])
+    password = PasswordField(N_("密码"), validators=[DataRequired(_("请填写密码"))])
 
 
 class UserForm(FlaskForm):

@@ -9,14 +9,16 @@ without them (a PDF, a page without JavaScript) stores NULLs.
 import math
 from datetime import datetime
 
+from happy_rivers.translations import N_
+
 FIELDS = ("has_exif", "taken_at", "latitude", "longitude")
-# the messages, by field; views translate them (translations/update.py lists this table)
+# the messages, by field; views translate them (N_ marks them for the catalog)
 MESSAGES = {
-    "has_exif": "has_exif 须为 0 或 1",
-    "taken_at": "拍摄时间须为 YYYY-MM-DDTHH:MM:SS 格式的有效时间",
-    "latitude": "拍摄地点的纬度须为 -90 到 90 之间的数",
-    "longitude": "拍摄地点的经度须为 -180 到 180 之间的数",
-    "pair": "拍摄地点须同时有纬度和经度",
+    "has_exif": N_("has_exif 须为 0 或 1"),
+    "taken_at": N_("拍摄时间须为 YYYY-MM-DDTHH:MM:SS 格式的有效时间"),
+    "latitude": N_("拍摄地点的纬度须为 -90 到 90 之间的数"),
+    "longitude": N_("拍摄地点的经度须为 -180 到 180 之间的数"),
+    "pair": N_("拍摄地点须同时有纬度和经度"),
 }
 
 

@@ -14,20 +14,22 @@ from collections.abc import Iterable
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from happy_rivers.translations import N_
+
 # (header, field, required): the column order of the template and the export
 COLUMNS = (
-    ("名称", "name", True),
-    ("类型", "kind", True),
-    ("牵头区县", "district", True),
-    ("途经区县", "through", False),
-    ("级别", "level", False),
-    ("长度(km)", "length_km", False),
-    ("面积(km²)", "area_km2", False),
-    ("河长", "river_chief", False),
-    ("经度", "lon", False),
-    ("纬度", "lat", False),
+    (N_("名称"), "name", True),
+    (N_("类型"), "kind", True),
+    (N_("牵头区县"), "district", True),
+    (N_("途经区县"), "through", False),
+    (N_("级别"), "level", False),
+    (N_("长度(km)"), "length_km", False),
+    (N_("面积(km²)"), "area_km2", False),
+    (N_("河长"), "river_chief", False),
+    (N_("经度"), "lon", False),
+    (N_("纬度"), "lat", False),
 )
-FIELD_LABELS = {field: header for header, field, _required in COLUMNS} | {"status": "状态"}
+FIELD_LABELS = {field: header for header, field, _required in COLUMNS} | {"status": N_("状态")}
 MAX_ROWS = 10_000
 XLSX_MAGIC = b"PK\x03\x04"
 # A text cell starting with one of these is a formula to Excel: written with a leading ' (shown

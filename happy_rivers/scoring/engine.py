@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from happy_rivers.translations import N_
+
 from .errors import InvalidAnswers
 from .panel import PanelSummary, read_panel
 from .panel import explain as panel_explain
@@ -14,7 +16,11 @@ from .water import WORST, WaterQuality
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
-DECISION_LABELS = {"accepted": "通过验收", "conditional": "限期整改后复核", "rejected": "不予通过"}
+DECISION_LABELS = {
+    "accepted": N_("通过验收"),
+    "conditional": N_("限期整改后复核"),
+    "rejected": N_("不予通过"),
+}
 DECISION_LABELS_EN = {"accepted": "Accepted", "conditional": "Conditional", "rejected": "Rejected"}
 
 

@@ -5,16 +5,18 @@
 Pure Python like the rest of scoring/: store/ applies a transition, views ask what is allowed.
 """
 
+from happy_rivers.translations import N_
+
 OPEN_STATUSES = ("draft", "submitted", "returned")
 DECIDED_STATUSES = ("accepted", "conditional", "rejected")
 
 STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "待审核",
-    "returned": "已退回",
-    "accepted": "通过验收",
-    "conditional": "限期整改",
-    "rejected": "不予通过",
+    "draft": N_("草稿"),
+    "submitted": N_("待审核"),
+    "returned": N_("已退回"),
+    "accepted": N_("通过验收"),
+    "conditional": N_("限期整改"),
+    "rejected": N_("不予通过"),
 }
 STATUS_LABELS_EN = {
     "draft": "Draft",
@@ -24,7 +26,7 @@ STATUS_LABELS_EN = {
     "conditional": "Conditional",
     "rejected": "Rejected",
 }
-KIND_LABELS = {"self": "自评", "acceptance": "市级验收", "recheck": "复核"}
+KIND_LABELS = {"self": N_("自评"), "acceptance": N_("市级验收"), "recheck": N_("复核")}
 KIND_LABELS_EN = {"self": "Self-assessment", "acceptance": "City acceptance", "recheck": "Re-check"}
 
 # review action → the decision it records

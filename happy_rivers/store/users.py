@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from happy_rivers import clock
+from happy_rivers.translations import N_
 
 from . import audit, now, write
 
@@ -21,13 +22,13 @@ MAX_PASSWORD = 200
 # zxcvbn's score: 3 = "safely unguessable: moderate protection from an offline attack"
 # (about 10^8 guesses or more). Common passwords and their usual variants score 0 to 2.
 MIN_PASSWORD_SCORE = 3
-# The texts the views show for a refused password (translated there: translations/update.py
-# reads this table).
+# The texts the views show for a refused password (translated there; N_ marks them for the
+# catalog).
 PASSWORD_RULES = {
-    "short": "密码至少 10 位",
-    "long": "密码不能超过 200 位",
-    "username": "密码不能与用户名相同",
-    "common": "密码太常见或太容易猜到：请换一个更长、更不规则的密码",
+    "short": N_("密码至少 10 位"),
+    "long": N_("密码不能超过 200 位"),
+    "username": N_("密码不能与用户名相同"),
+    "common": N_("密码太常见或太容易猜到：请换一个更长、更不规则的密码"),
 }
 # A session nobody signed out of ends after this long all the same.
 SESSION_LIFETIME = timedelta(days=30)

@@ -32,16 +32,17 @@ from werkzeug.routing import IntegerConverter
 from happy_rivers import store
 from happy_rivers.forms.auth import ChangePasswordForm, LoginForm
 from happy_rivers.store import throttle, users
+from happy_rivers.translations import N_
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
 ROLE_LABELS = {
-    "inspector": "区县检查员",
-    "reviewer": "市级审核员",
-    "admin": "管理员",
-    "expert": "验收专家",
+    "inspector": N_("区县检查员"),
+    "reviewer": N_("市级审核员"),
+    "admin": N_("管理员"),
+    "expert": N_("验收专家"),
 }
 
 

@@ -31,6 +31,7 @@ from happy_rivers.scoring import workflow
 from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from happy_rivers.scoring.progress import cumulative_series, load_targets, progress
 from happy_rivers.store import assessments, standings, waterbodies
+from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
@@ -38,7 +39,7 @@ from .i18n import current_language
 
 bp = Blueprint("board", __name__)
 
-WATERBODY_KINDS = {"river": "河流", "reservoir": "水库"}
+WATERBODY_KINDS = {"river": N_("河流"), "reservoir": N_("水库")}
 # Dates outside this range are typing mistakes, not history or plans.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")

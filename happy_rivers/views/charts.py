@@ -32,6 +32,7 @@ from pygal.etree import etree
 from pygal.style import Style
 
 from happy_rivers.scoring.progress import Target, required_pace_line
+from happy_rivers.translations import N_
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # The app's palette (static/css/app.css): dark enough to survive a grey-scale printer.
@@ -39,10 +40,10 @@ BLUE, GREEN, AMBER, RED, GREY = "#0b5fa5", "#1d7a46", "#a66300", "#b3261e", "#5b
 FONT_SIZE = 13
 TARGET_COLOURS = (RED, AMBER, GREY)
 TARGET_STATUS_LABELS = {
-    "achieved": "已实现",
-    "missed": "已逾期未完成",
-    "on_track": "按期可完成",
-    "behind": "进度落后",
+    "achieved": N_("已实现"),
+    "missed": N_("已逾期未完成"),
+    "on_track": N_("按期可完成"),
+    "behind": N_("进度落后"),
 }
 # pygal sizes labels at 0.6 em per character; CJK characters take a full em.
 CJK_EXTRA_EM = 0.45

@@ -11,47 +11,48 @@ from happy_rivers.forms.inspection import water_parameters
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.water import PARAMETER_NAMES
 from happy_rivers.store import assessments
+from happy_rivers.translations import N_
 
 from .i18n import localized
 from .idempotency import new_key
 
 WATERBODY_STATUS_LABELS = {
-    "planned": "规划中",
-    "building": "建设中",
-    "accepted": "市级幸福河湖",
-    "revoked": "已摘牌",
+    "planned": N_("规划中"),
+    "building": N_("建设中"),
+    "accepted": N_("市级幸福河湖"),
+    "revoked": N_("已摘牌"),
 }
 
 AUDIT_LABELS = {
-    "assessment_created": "创建评估",
-    "assessment_saved": "保存草稿",
-    "assessment_submitted": "提交审核",
-    "assessment_corrected": "审核员更正答案",
-    "assessment_returned": "退回修改",
-    "assessment_decided": "作出结论",
-    "review_refused": "审核被拒绝（职责分离）",
-    "attachment_added": "上传证明材料",
-    "panel_named": "组建专家组",
-    "panel_saved": "专家保存评分",
-    "panel_submitted": "专家提交评分",
-    "panel_closed": "结束专家评分",
-    "title_granted": "授予市级幸福河湖",
-    "title_revoked": "摘牌",
-    "login": "登录",
-    "login_failed": "登录失败",
-    "login_throttled": "登录受限（失败次数过多）",
-    "logout": "退出",
-    "user_created": "创建用户",
-    "user_deactivated": "停用用户",
-    "user_activated": "启用用户",
-    "token_created": "创建 API 令牌",
-    "token_revoked": "撤销 API 令牌",
-    "user_updated": "修改用户角色或区县",
-    "password_changed": "修改密码",
-    "password_reset": "管理员重置密码",
-    "waterbody_created": "新增河湖",
-    "waterbody_updated": "修改河湖",
-    "waterbody_imported": "导入河湖",
+    "assessment_created": N_("创建评估"),
+    "assessment_saved": N_("保存草稿"),
+    "assessment_submitted": N_("提交审核"),
+    "assessment_corrected": N_("审核员更正答案"),
+    "assessment_returned": N_("退回修改"),
+    "assessment_decided": N_("作出结论"),
+    "review_refused": N_("审核被拒绝（职责分离）"),
+    "attachment_added": N_("上传证明材料"),
+    "panel_named": N_("组建专家组"),
+    "panel_saved": N_("专家保存评分"),
+    "panel_submitted": N_("专家提交评分"),
+    "panel_closed": N_("结束专家评分"),
+    "title_granted": N_("授予市级幸福河湖"),
+    "title_revoked": N_("摘牌"),
+    "login": N_("登录"),
+    "login_failed": N_("登录失败"),
+    "login_throttled": N_("登录受限（失败次数过多）"),
+    "logout": N_("退出"),
+    "user_created": N_("创建用户"),
+    "user_deactivated": N_("停用用户"),
+    "user_activated": N_("启用用户"),
+    "token_created": N_("创建 API 令牌"),
+    "token_revoked": N_("撤销 API 令牌"),
+    "user_updated": N_("修改用户角色或区县"),
+    "password_changed": N_("修改密码"),
+    "password_reset": N_("管理员重置密码"),
+    "waterbody_created": N_("新增河湖"),
+    "waterbody_updated": N_("修改河湖"),
+    "waterbody_imported": N_("导入河湖"),
 }
 
 

@@ -2,14 +2,13 @@
 
 Message ids are the Chinese texts themselves, so the Chinese UI needs no catalog and an
 untranslated string falls back to Chinese rather than to a code. The English catalog lives in
-translations/en/LC_MESSAGES/messages.po and is compiled to .mo on start when it changed, so
-there is no separate build step to forget.
+translations/en/LC_MESSAGES/messages.po; installing the package compiles it to the .mo read here
+(setup.py; `make catalogs` after editing the .po), so the app never writes into its own
+installation. README, "Translations", says how a string gets its English.
 """
 
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, get_translations
 
@@ -24,19 +23,18 @@ def select_locale() -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
-def compile_catalogs() -> None:
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as f:
-            catalog = read_po(f)
-        with mo_path.open("wb") as f:
-            write_mo(f, catalog)
-
-
 def init_app(app: Flask) -> None:
-    compile_catalogs()
+    missing = [
+        lang
+        for lang in LANGUAGES
+        if lang != "zh" and not (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").exists()
+    ]
+    if missing:
+        # Flask-Babel would quietly show Chinese in English mode: say what is wrong instead.
+        raise RuntimeError(
+            f"no compiled catalog for {missing} in {TRANSLATIONS}: install the package "
+            "(pip install . or make .venv/.installed) or run `make catalogs`"
+        )
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)

@@ -19,20 +19,27 @@ from happy_rivers import clock, store
 from happy_rivers.scoring import load_rubric
 from happy_rivers.scoring.progress import load_targets, progress
 from happy_rivers.store import public, standings, waterbodies
+from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
-from .i18n import current_language
+from .i18n import current_language, localized
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-KIND_LABELS = {"river": "河流", "reservoir": "水库"}
-# the rubric's grade bands (shared by the river and reservoir rubrics), shown through _()
-GRADE_LABELS = {g.label: g.label for g in load_rubric("cq-river").grades}
+KIND_LABELS = {"river": N_("河流"), "reservoir": N_("水库")}
+# the rubric's grade bands (shared by the river and reservoir rubrics): Chinese → English
+GRADE_LABELS_EN = {g.label: g.label_en for g in load_rubric("cq-river").grades}
 # public pages other features add, linked from the public navigation once their route exists
-OTHER_PAGES = {"/public/publicity": "公示"}
+OTHER_PAGES = {"/public/publicity": N_("公示")}
 # one entry per page and key; district pages are 41 at most, cards one per named waterbody
 CACHE_ENTRIES = 2048
+
+
+@bp.context_processor
+def grade_label():
+    """The grade as stored (the rubric's Chinese label), in the page's language."""
+    return {"grade_label": lambda grade: localized(grade, GRADE_LABELS_EN.get(grade))}
 
 
 def _cached_body(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
