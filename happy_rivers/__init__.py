@@ -39,9 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.json.ensure_ascii = False
 
-    from happy_rivers import store, views
+    from happy_rivers import mail, store, views
 
     store.init_app(app)
+    mail.init_app(app)
     views.init_app(app)
     app.cli.add_command(score_command)
 

@@ -1,5 +1,5 @@
 """The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa,
-rubrics, registry and public × each role.
+rubrics, registry, public and inbox × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -374,6 +374,20 @@ MATRIX: list[Route] = [
     row("GET", "/public/waterbodies/{changshou}", 200, *same(200), experts=(200, 200)),  # named
     row("GET", "/public/waterbodies/{yulin}", 404, *same(404), experts=(404, 404)),  # not named
     row("GET", "/public/waterbodies/{missing}", 404, *same(404), experts=(404, 404)),
+    # inbox: everybody's own notifications (yubei's "returned" one is {notification}) ----------
+    row("GET", "/inbox", LOGIN, *same(200), experts=(200, 200)),
+    row("GET", "/inbox?unread=1", LOGIN, *same(200), experts=(200, 200)),
+    row("GET", "/inbox/{notification}", LOGIN, To(VIEW % "returned"), 404, 404, 404,
+        experts=(404, 404)),  # opens (and marks read) only one's own
+    row("GET", "/inbox/{missing}", LOGIN, *same(404), experts=(404, 404)),
+    # marking read answers the same whether or not one had anything unread: not a "write" here
+    row("POST", "/inbox/read", LOGIN, *same(To("/inbox", status=303)),
+        experts=(To("/inbox", status=303),) * 2, data={"ids": ["{notification}"]}, writes=False),
+    row("POST", "/inbox/read", LOGIN, *same(To("/inbox", status=303)),
+        experts=(To("/inbox", status=303),) * 2, data={"all": "1"}, writes=False),
+    row("POST", "/inbox/email", LOGIN, *same(To("/inbox", status=303)),
+        experts=(To("/inbox", status=303),) * 2, data={"email": "me@example.com"}),
+    row("POST", "/inbox/email", LOGIN, *same(422), experts=(422, 422), data={"email": "me@"}),
 ]
 # fmt: on
 
@@ -393,7 +407,18 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "inspect", "review", "panel", "admin", "pwa", "rubrics", "registry", "public")
+        in (
+            "auth",
+            "inspect",
+            "review",
+            "panel",
+            "admin",
+            "pwa",
+            "rubrics",
+            "registry",
+            "public",
+            "inbox",
+        )
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -522,7 +547,11 @@ def _build_world(db) -> dict:
         user=user["yubei"],
     )
     version = {a["id"]: a["version"] for a in assessments.list_assessments(db, decode=False)}
+    (notification,) = db.execute(
+        "SELECT min(id) FROM notifications WHERE user_id = ?", [user["yubei"]["id"]]
+    ).fetchone()
     return {
+        "notification": notification,
         "yulin": yulin,
         "houhe": houhe,
         "new_waterbody": houhe + 1,

@@ -3,6 +3,7 @@
 Views call the functions re-exported here; nothing outside store/ writes SQL.
 """
 
+import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from sqlite_utils import Database
 from happy_rivers import clock
 
 from .migrations import migrations
+
+logger = logging.getLogger(__name__)
 
 
 def connect(path: str) -> Database:
@@ -72,17 +75,46 @@ def write(db: Database):
     savepoints through db.atomic().
     """
     if db.conn.in_transaction:
-        with db.atomic():
-            yield db
+        pending = _after_commit(db)
+        mark = len(pending)
+        try:
+            with db.atomic():
+                yield db
+        except BaseException:
+            del pending[mark:]  # the savepoint was rolled back: so is what it asked for
+            raise
         return
     db.conn.execute("BEGIN IMMEDIATE")
+    pending = _after_commit(db)
+    pending.clear()
     try:
         yield db
     except BaseException:
+        pending.clear()
         db.rollback()
         raise
     else:
         db.conn.execute("COMMIT")
+        callbacks = list(pending)
+        pending.clear()
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # the write is done; a side effect must not turn it into an error
+                logger.exception("after-commit callback failed")
+
+
+def _after_commit(db: Database) -> list:
+    if not hasattr(db, "_after_commit_callbacks"):
+        db._after_commit_callbacks = []
+    return db._after_commit_callbacks
+
+
+def after_commit(db: Database, callback) -> None:
+    """Run `callback` once the write transaction in progress has committed, never if it rolls
+    back: an e-mail about a decision goes out only when the decision was really written.
+    Failures are logged, not raised (the write has succeeded by then)."""
+    _after_commit(db).append(callback)
 
 
 def now() -> str:

@@ -16,7 +16,7 @@ from happy_rivers.scoring.workflow import (
     title_change,
 )
 
-from . import audit, now, panels, write
+from . import audit, notifications, now, panels, write
 from .standings import invalidate_standings
 
 
@@ -344,6 +344,8 @@ def save(
             before={"status": current["status"], "answers": current["answers"]},
             after={"status": status, "answers": answers},
         )
+        if action == "submit":
+            notifications.assessment_submitted(db, assessment_id, actor=user)
         return get(db, assessment_id)
 
 
@@ -414,6 +416,7 @@ def review(
         )
         if action != "return":
             _apply_title(db, current, status, decided_on, user, ip)
+        notifications.assessment_reviewed(db, assessment_id, status=status, actor=user)
         return get(db, assessment_id)
 
 

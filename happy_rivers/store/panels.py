@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from happy_rivers.scoring.panel import MAX_EXPERTS, MIN_EXPERTS, MIN_SUBMITTED_TO_CLOSE
 from happy_rivers.scoring.workflow import TransitionError
 
-from . import audit, now, write
+from . import audit, notifications, now, write
 
 # Only these kinds are decided by the city, so only they get a panel (a 自评 is the district's).
 PANEL_KINDS = ("acceptance", "recheck")
@@ -150,6 +150,7 @@ def name(
             entity_id=assessment_id,
             after={"experts": [e["username"] for e in experts]},
         )
+        notifications.panel_named(db, assessment_id, [e["id"] for e in experts], actor=user)
         return get(db, assessment_id)
 
 

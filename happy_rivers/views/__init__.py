@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         headers,
         helpers,
         i18n,
+        inbox,
         inspect,
         panel,
         public,
@@ -32,7 +33,21 @@ def init_app(app: Flask) -> None:
     helpers.init_app(app)
     headers.init_app(app)
     panel.init_app(app)
-    for module in (auth, inspect, review, panel, board, admin, report, api, pwa, rubrics, registry):
+    inbox.init_app(app)
+    for module in (
+        auth,
+        inspect,
+        review,
+        panel,
+        board,
+        admin,
+        report,
+        api,
+        pwa,
+        rubrics,
+        registry,
+        inbox,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(public.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it

@@ -53,6 +53,7 @@ AUDIT_LABELS = {
     "waterbody_created": N_("新增河湖"),
     "waterbody_updated": N_("修改河湖"),
     "waterbody_imported": N_("导入河湖"),
+    "notification_email_set": N_("设置通知邮箱"),
 }
 
 

@@ -61,6 +61,11 @@ EXPERT_PAGES = {
     "report.assessment",
     "panel.queue",
     "panel.score",
+    # their notifications (named on a panel)
+    "inbox.inbox",
+    "inbox.open_notification",
+    "inbox.mark_read",
+    "inbox.email",
     # public to everybody, signed in or not: the offline shell and the rubric documents
     "pwa.service_worker",
     "pwa.manifest",

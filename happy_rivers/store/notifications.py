@@ -1,0 +1,301 @@
+"""The in-app inbox (站内通知) and its optional e-mail copies.
+
+A notification is written by the store write that causes it, in the same transaction (one
+function per event, called from store/assessments.py and store/panels.py; `notice_ended` is the
+hook for 公示 batches): it exists exactly when the event does. E-mail copies are handed to the
+app's mailer (happy_rivers/mail.py) only after that transaction commits, so a rolled-back
+decision never sends a message, and sending never holds up the request.
+
+Who hears about what:
+- the assessment's authors (who created, filled in or submitted it): when it is returned or
+  decided;
+- every active reviewer: when an assessment is submitted, or submitted again after a return;
+- each expert named on a panel;
+- every active administrator: when a 公示 notice has ended and the batch may be named.
+Nobody is told about their own action.
+"""
+
+import json
+from collections.abc import Iterable
+
+from flask import current_app, has_app_context
+from sqlite_utils import Database
+
+from happy_rivers.scoring.workflow import KIND_LABELS, STATUS_LABELS
+from happy_rivers.translations import N_
+
+from . import after_commit, audit, now, write
+
+# kind → the message (Chinese; its English is in the catalog). The placeholders come from the
+# row's params; `kind` and `decision` are codes, shown through KIND_LABELS / STATUS_LABELS.
+TEXTS = {
+    "returned": N_("评估已退回修改：%(waterbody)s · %(kind)s #%(id)s"),
+    "decided": N_("评估已作出结论「%(decision)s」：%(waterbody)s · %(kind)s #%(id)s"),
+    "submitted": N_("新提交待审核：%(waterbody)s（%(district)s）· %(kind)s #%(id)s"),
+    "resubmitted": N_("退回后重新提交待审核：%(waterbody)s（%(district)s）· %(kind)s #%(id)s"),
+    "panel_named": N_("您被列入专家组，请评分：%(waterbody)s（%(district)s）· %(kind)s #%(id)s"),
+    "notice_ended": N_("公示已结束，可以命名：%(title)s（公示截止 %(ends_on)s）"),
+}
+INBOX_LIMIT = 200
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path
+
+
+def text(row: dict, translate=lambda s: s) -> str:
+    """A notification's message, through `translate` (gettext on pages; none for e-mail)."""
+    params = dict(row["params"])
+    if "kind" in params:
+        params["kind"] = translate(KIND_LABELS.get(params["kind"], params["kind"]))
+    if "decision" in params:
+        params["decision"] = translate(STATUS_LABELS.get(params["decision"], params["decision"]))
+    template = TEXTS.get(row["kind"], row["kind"])
+    try:
+        return translate(template) % params
+    except (KeyError, TypeError, ValueError):  # a row older than its text: never break the inbox
+        return translate(template)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (inside the event's transaction)
+
+
+def add(
+    db: Database,
+    user_ids: Iterable[int],
+    kind: str,
+    params: dict,
+    *,
+    assessment_id: int | None = None,
+    waterbody_id: int | None = None,
+    dedupe: str | None = None,
+) -> int:
+    """Notify these users; call inside the write transaction of the event. With `dedupe`, a
+    user who already has a notification with that key gets no second one. Returns how many
+    were written."""
+    if kind not in TEXTS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    recipients = sorted(set(user_ids))
+    if not recipients:
+        return 0
+    stamp = now()
+    encoded = json.dumps(params, ensure_ascii=False, sort_keys=True)
+    written = []
+    with write(db):
+        for user_id in recipients:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO notifications "
+                "(user_id, kind, params, assessment_id, waterbody_id, dedupe, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [user_id, kind, encoded, assessment_id, waterbody_id, dedupe, stamp],
+            )
+            if cursor.rowcount:
+                written.append(user_id)
+        _mail_after_commit(db, written, {"kind": kind, "params": params})
+    return len(written)
+
+
+def _mail_after_commit(db: Database, user_ids: list[int], row: dict) -> None:
+    """Hand the e-mail copies to the mailer once the transaction has committed (when the app
+    has one: MAIL_SERVER configured)."""
+    if not user_ids or not has_app_context():
+        return
+    mailer = current_app.extensions.get("happy_rivers_mailer")
+    if mailer is None:
+        return
+    addresses = [
+        r[0]
+        for r in db.execute(
+            f"SELECT email FROM users WHERE id IN ({', '.join('?' * len(user_ids))}) "
+            "AND active = 1 AND email IS NOT NULL AND email != ''",
+            user_ids,
+        ).fetchall()
+    ]
+    if addresses:
+        message = text(row)
+        after_commit(db, lambda: mailer.notify(addresses, message))
+
+
+def _active(db: Database, sql: str, params: list) -> list[int]:
+    return [r[0] for r in db.execute(sql, params).fetchall()]
+
+
+def authors(db: Database, assessment_id: int) -> list[int]:
+    """The active users who created, filled in or submitted the assessment."""
+    return _active(
+        db,
+        "SELECT id FROM users WHERE active = 1 AND id IN ("
+        "SELECT inspector_id FROM assessments WHERE id = ? UNION "
+        "SELECT user_id FROM audit_log WHERE entity = 'assessment' AND entity_id = ? AND action "
+        "IN ('assessment_created', 'assessment_saved', 'assessment_submitted'))",
+        [assessment_id, str(assessment_id)],
+    )
+
+
+def with_role(db: Database, role: str) -> list[int]:
+    return _active(db, "SELECT id FROM users WHERE active = 1 AND role = ?", [role])
+
+
+def _about(db: Database, assessment_id: int) -> dict:
+    row = db.execute(
+        "SELECT a.id, a.kind, a.waterbody_id, w.name, d.name FROM assessments a "
+        "JOIN waterbodies w ON w.id = a.waterbody_id JOIN districts d ON d.code = w.district_code "
+        "WHERE a.id = ?",
+        [assessment_id],
+    ).fetchone()
+    return {
+        "id": row[0],
+        "kind": row[1],
+        "waterbody_id": row[2],
+        "waterbody": row[3],
+        "district": row[4],
+    }
+
+
+def _was_returned(db: Database, assessment_id: int) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM audit_log WHERE entity = 'assessment' AND entity_id = ? "
+            "AND action = 'assessment_returned' LIMIT 1",
+            [str(assessment_id)],
+        ).fetchone()
+        is not None
+    )
+
+
+def _others(user_ids: list[int], actor: dict | None) -> list[int]:
+    return [u for u in user_ids if actor is None or u != actor["id"]]
+
+
+def assessment_submitted(db: Database, assessment_id: int, *, actor: dict | None) -> int:
+    """Every reviewer hears of a submission; one after a return is marked as such."""
+    about = _about(db, assessment_id)
+    kind = "resubmitted" if _was_returned(db, assessment_id) else "submitted"
+    params = {k: about[k] for k in ("id", "kind", "waterbody", "district")}
+    return add(
+        db,
+        _others(with_role(db, "reviewer"), actor),
+        kind,
+        params,
+        assessment_id=assessment_id,
+        waterbody_id=about["waterbody_id"],
+    )
+
+
+def assessment_reviewed(
+    db: Database, assessment_id: int, *, status: str, actor: dict | None
+) -> int:
+    """The authors hear that their assessment was returned (status `returned`) or decided."""
+    about = _about(db, assessment_id)
+    params = {k: about[k] for k in ("id", "kind", "waterbody")}
+    if status == "returned":
+        kind = "returned"
+    else:
+        kind = "decided"
+        params["decision"] = status
+    return add(
+        db,
+        _others(authors(db, assessment_id), actor),
+        kind,
+        params,
+        assessment_id=assessment_id,
+        waterbody_id=about["waterbody_id"],
+    )
+
+
+def panel_named(
+    db: Database, assessment_id: int, expert_ids: list[int], *, actor: dict | None
+) -> int:
+    about = _about(db, assessment_id)
+    params = {k: about[k] for k in ("id", "kind", "waterbody", "district")}
+    return add(
+        db,
+        _others(expert_ids, actor),
+        "panel_named",
+        params,
+        assessment_id=assessment_id,
+        waterbody_id=about["waterbody_id"],
+    )
+
+
+def notice_ended(db: Database, batch_id: int, *, title: str, ends_on: str) -> int:
+    """The hook for 公示 batches: tell every administrator, once per batch, that its notice has
+    ended and it may be named. Safe to call on every look at an ended batch (deduplicated)."""
+    return add(
+        db,
+        with_role(db, "admin"),
+        "notice_ended",
+        {"title": title, "ends_on": ends_on, "batch_id": batch_id},
+        dedupe=f"notice_ended:{batch_id}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The inbox
+
+
+def _decode(row) -> dict:
+    row = dict(row)
+    row["params"] = json.loads(row["params"]) if row["params"] else {}
+    return row
+
+
+def unread_count(db: Database, user_id: int) -> int:
+    return db.execute(
+        "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", [user_id]
+    ).fetchone()[0]
+
+
+def inbox(
+    db: Database, user_id: int, *, unread_only: bool = False, limit: int = INBOX_LIMIT
+) -> list[dict]:
+    """A user's notifications, newest first."""
+    sql = "SELECT * FROM notifications WHERE user_id = ?"
+    if unread_only:
+        sql += " AND read_at IS NULL"
+    sql += " ORDER BY id DESC LIMIT ?"
+    return [_decode(r) for r in db.query(sql, [user_id, int(limit)])]
+
+
+def get(db: Database, notification_id: int, user_id: int) -> dict | None:
+    """One of this user's notifications (None for anybody else's: ids leak nothing)."""
+    rows = list(
+        db.query(
+            "SELECT * FROM notifications WHERE id = ? AND user_id = ?", [notification_id, user_id]
+        )
+    )
+    return _decode(rows[0]) if rows else None
+
+
+def mark_read(db: Database, user_id: int, ids: Iterable[int] | None = None) -> int:
+    """Mark these (or, with None, all) of the user's unread notifications read."""
+    sql = "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
+    params: list = [now(), user_id]
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        sql += f" AND id IN ({', '.join('?' * len(ids))})"
+        params.extend(ids)
+    with write(db):
+        return db.execute(sql, params).rowcount
+
+
+def email_of(db: Database, user_id: int) -> str | None:
+    row = db.execute("SELECT email FROM users WHERE id = ?", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def set_email(db: Database, user: dict, email: str | None, *, ip: str | None = None) -> None:
+    """The address a user's notifications are copied to (None: no e-mail); audited."""
+    with write(db):
+        before = email_of(db, user["id"])
+        db.execute("UPDATE users SET email = ? WHERE id = ?", [email, user["id"]])
+        audit.record(
+            db,
+            "notification_email_set",
+            user=user,
+            ip=ip,
+            entity="user",
+            entity_id=user["id"],
+            before={"email": before},
+            after={"email": email},
+        )
