@@ -251,6 +251,7 @@ def mail_app(tmp_path, port: int):
             "MAIL_PORT": port,
             "MAIL_FROM": "hezhang@example.cn",
             "MAIL_TIMEOUT": 5,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         }
     )
     with app.app_context():
