@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -374,7 +377,7 @@ def _result(a: dict) -> dict:
 
 def _dimension_score(code: str) -> Callable[[dict], Decimal | None]:
     def value(a: dict) -> Decimal | None:
-        dimension = _result(a).get("dimensions", {}).get(code)
+        dimension = (_result(a).get("dimensions") or {}).get(code)
         return Decimal(dimension["score"]) if dimension else None
 
     return value
@@ -419,7 +422,7 @@ def assessment_columns() -> list[Column]:
             lambda a: workflow.STATUS_LABELS.get(a["decision"] or "", ""),
             width=12,
         ),
-        Column("结论依据", lambda a: "；".join(_result(a).get("reasons", [])), width=40),
+        Column("结论依据", lambda a: "；".join(_result(a).get("reasons") or []), width=40),
         Column("改变结论的理由", lambda a: a["override_reason"] or "", width=24),
         Column("审核意见", lambda a: a["return_comment"] or "", width=24),
         Column("评价标准", lambda a: a["rubric_id"], width=13),
@@ -481,63 +484,120 @@ def _csv_cell(column: Column, value: Any) -> str:
     return text
 
 
-def csv_bytes(columns: list[Column], rows: Iterable[Any]) -> bytes:
-    """UTF-8 with a byte-order mark: without it Excel reads the Chinese as mojibake."""
+# Rows are encoded and handed to the server this many at a time: one write per batch, not per
+# row, and never more than a batch in memory.
+CSV_BATCH = 500
+
+
+def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark (without it Excel reads the Chinese as mojibake), a batch
+    of rows at a time, as they are read."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow([c.header for c in columns])
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(c, c.value(row)) for c in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        if n % CSV_BATCH == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(
-    title: str, columns: list[Column], rows: Iterable[Any], notes: list[tuple[str, str]]
-) -> bytes:
-    """One sheet of data (header row, numbers as numbers, dates as dates) and one of notes."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    bold = Font(bold=True)
+NUMBER_FORMATS = {"number": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+
+
+def _xlsx_cell(sheet, column: Column, value: Any):
+    """A value as openpyxl should write it: plain values as they are, a cell where it needs a
+    number format or must stay text."""
+    if value is None:
+        return None
+    if column.kind == "text":
+        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        if value.startswith("="):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"  # typed text that starts with "=" stays text, never a formula
+            return cell
+        return value
+    number_format = NUMBER_FORMATS.get(column.kind)
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = number_format
+    return cell
+
+
+def xlsx_file(
+    title: str,
+    columns: list[Column],
+    rows: Iterable[Any],
+    notes: Callable[[int], list[tuple[str, str]]],
+) -> IO[bytes]:
+    """One sheet of data (header row, numbers as numbers, dates as dates) and one of notes
+    (given the number of rows), as a temporary file positioned at its start.
+
+    openpyxl's write-only mode writes each row to a temporary file as it is appended, so the
+    rows are never all in memory; the workbook is then zipped into another temporary file,
+    which the response sends in chunks. (A zip's directory comes last, so the file is complete
+    before its first byte can be sent.)
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
     for col, column in enumerate(columns, start=1):
-        sheet.cell(row=1, column=col, value=column.header).font = bold
         sheet.column_dimensions[get_column_letter(col)].width = column.width
-    for r, row in enumerate(rows, start=2):
-        for col, column in enumerate(columns, start=1):
-            value = column.value(row)
-            if value is not None and column.kind == "text":
-                value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-            cell = sheet.cell(row=r, column=col, value=value)
-            if column.kind == "text" and cell.data_type == "f":
-                cell.data_type = "s"  # typed text that starts with "=" stays text
-            elif column.kind == "number":
-                cell.number_format = "0.00"
-            elif column.kind == "date":
-                cell.number_format = "yyyy-mm-dd"
-            elif column.kind == "datetime":
-                cell.number_format = "yyyy-mm-dd hh:mm"
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column.header)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 (the count is the notes')
+        sheet.append([_xlsx_cell(sheet, c, c.value(row)) for c in columns])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     about = book.create_sheet("说明")
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 80
-    for label, text in notes:
-        about.append([label, ILLEGAL_CHARACTERS_RE.sub("", text)])
-        about.cell(row=about.max_row, column=1).font = bold
-        if about.cell(row=about.max_row, column=2).data_type == "f":
-            about.cell(row=about.max_row, column=2).data_type = "s"
-    out = io.BytesIO()
+    for label, text in notes(count):
+        cell = WriteOnlyCell(about, label)
+        cell.font = bold
+        about.append([cell, _xlsx_cell(about, Column("", str), text)])
+    out = tempfile.TemporaryFile()
     book.save(out)
-    return out.getvalue()
+    out.seek(0)
+    return out
 
 
-def _download(fmt: str, name: str, title: str, columns, rows, notes) -> Response:
+def _file_chunks(file: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := file.read(1 << 16):
+            yield chunk
+    finally:
+        file.close()
+
+
+def _download(
+    fmt: str,
+    name: str,
+    title: str,
+    columns: list[Column],
+    rows: Iterable[Any],
+    notes: Callable[[int], list[tuple[str, str]]],
+) -> Response:
+    """The export as a streamed download: rows are read, formatted and sent a batch at a time
+    (stream_with_context keeps the request's database connection open until the last one)."""
     stamp = clock.beijing(clock.utc_now(), "%Y%m%d-%H%M")
     if fmt == "csv":
-        body, mimetype = csv_bytes(columns, rows), "text/csv"  # Flask adds "; charset=utf-8"
+        # Flask adds "; charset=utf-8"
+        response = Response(stream_with_context(csv_chunks(columns, rows)), mimetype="text/csv")
     else:
-        body, mimetype = xlsx_bytes(title, columns, list(rows), notes), XLSX_MIMETYPE
-    response = Response(body, mimetype=mimetype)
+        file = xlsx_file(title, columns, rows, notes)
+        size = os.fstat(file.fileno()).st_size
+        response = Response(_file_chunks(file), mimetype=XLSX_MIMETYPE)
+        response.content_length = size
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -610,25 +670,28 @@ def export_assessments(fmt: str):
     filters, errors = assessment_filters(db)
     if errors:
         return _exports_page(assessment_errors=errors)
-    rows = sorted(assessments.list_assessments(db, **filters), key=lambda a: a["id"])
+    rows = assessments.export_rows(db, **filters)
     scope_name = (
         waterbodies.district(db, filters["district"])["name"] if filters["district"] else ""
     )
-    notes = [
-        *_common_notes(),
-        ("范围", scope_name or "全市"),
-        (
-            "状态",
-            "、".join(workflow.STATUS_LABELS[s] for s in filters["status"] or []) or "全部",
-        ),
-        ("评估类型", workflow.KIND_LABELS.get(filters["kind"] or "", "全部")),
-        (
-            "日期",
-            f"{filters['since'] or '不限'} 至 {filters['until'] or '不限'}"
-            "（按结论日期；未作结论的按最后修改日期）",
-        ),
-        ("记录数", str(len(rows))),
-    ]
+
+    def notes(count: int) -> list[tuple[str, str]]:
+        return [
+            *_common_notes(),
+            ("范围", scope_name or "全市"),
+            (
+                "状态",
+                "、".join(workflow.STATUS_LABELS[s] for s in filters["status"] or []) or "全部",
+            ),
+            ("评估类型", workflow.KIND_LABELS.get(filters["kind"] or "", "全部")),
+            (
+                "日期",
+                f"{filters['since'] or '不限'} 至 {filters['until'] or '不限'}"
+                "（按结论日期；未作结论的按最后修改日期）",
+            ),
+            ("记录数", str(count)),
+        ]
+
     name = "assessments" + (f"-{filters['district']}" if filters["district"] else "")
     return _download(fmt, name, "评估记录", assessment_columns(), rows, notes)
 
@@ -655,7 +718,7 @@ def export_districts(fmt: str):
     name = f"district-leaderboard-{as_of.isoformat()}" + (
         f"-{filters.kind}" if filters.kind else ""
     )
-    return _download(fmt, name, "区县排行榜", DISTRICT_COLUMNS, rows, notes)
+    return _download(fmt, name, "区县排行榜", DISTRICT_COLUMNS, rows, lambda _n: notes)
 
 
 @bp.get("/exports/leaderboard-waterbodies.<any(csv, xlsx):fmt>")
@@ -672,4 +735,4 @@ def export_waterbodies(fmt: str):
         ("排序规则", "按最近一次结论的总分从高到低；总分相同的并列，按河湖编号排列"),
     ]
     name = "waterbody-leaderboard" + "".join(f"-{v}" for v in (filters.year, filters.kind) if v)
-    return _download(fmt, name, "河湖排行榜", waterbody_columns(extra), ranked, notes)
+    return _download(fmt, name, "河湖排行榜", waterbody_columns(extra), ranked, lambda _n: notes)
