@@ -29,6 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
+        # 公示 before naming (docs/process.md): an accepting decision puts the waterbody in a
+        # public notice and the title counts from the naming date. False: the title counts
+        # from the decision date, for a deployment that runs its notices elsewhere.
+        PUBLICITY=True,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

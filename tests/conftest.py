@@ -21,6 +21,9 @@ def app(tmp_path):
             # one round instead of scrypt: every test creates four users, and hashing them
             # was most of the suite's time (the production default stays scrypt)
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+            # these tests decide and count titles on the decision date; 公示 and naming are
+            # tested with it on (tests/test_publicity.py)
+            "PUBLICITY": False,
         }
     )
     with app.app_context():

@@ -268,7 +268,9 @@ def test_demo_submissions_precede_their_decisions(tmp_path):
             "WHERE decided_on IS NOT NULL"
         )
     )
-    assert len(decided) == 66  # 58 accepted, a failed re-check, 4 conditional, 3 rejected
+    # 58 accepted and named, 3 accepted in their 公示 now, a failed re-check, 4 conditional,
+    # 3 rejected
+    assert len(decided) == 69
     for row in decided:
         assert row["created_at"] < row["submitted_at"] < row["updated_at"], row
         assert clock.beijing_date(row["submitted_at"]) < date.fromisoformat(row["decided_on"])

@@ -150,7 +150,7 @@ def seed_demo_command(if_empty: bool) -> None:
             click.echo("数据库已有数据，未加载演示数据。")
             return
         raise click.ClickException("数据库已有河湖数据；演示数据只能加载到空数据库。")
-    counts = demo.seed(db)
+    counts = demo.seed(db, publicity=current_app.config["PUBLICITY"])
     click.echo(
         "已加载演示数据：{waterbodies} 个河湖，{accepted} 次验收通过（其中 1 个已摘牌），"
         "{submitted} 份待审核，{returned} 份已退回，{draft} 份草稿。".format(**counts)

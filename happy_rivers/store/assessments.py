@@ -423,8 +423,13 @@ def review(
     expected_version: int | None = None,
     scored: dict | None = None,
     ip: str | None = None,
+    publicity: bool = False,
 ) -> dict:
     """Return or decide a submitted assessment; a decision may grant or revoke the title.
+
+    With `publicity` (the PUBLICITY setting, 公示 on), an acceptance that would grant the title
+    puts the waterbody in 公示 instead: the title comes with the naming of its batch
+    (store.publicity.name).
 
     With an expert panel, a decision waits until the panel is complete or closed
     (panels.PanelNotReady), and `scored` (the result with the panel's combined points) is
@@ -476,17 +481,25 @@ def review(
             | {"computed_decision": changes.get("computed_decision", current["computed_decision"])},
         )
         if action != "return":
-            _apply_title(db, current, status, decided_on, user, ip)
+            _apply_title(db, current, status, decided_on, user, ip, publicity)
         notifications.assessment_reviewed(db, assessment_id, status=status, actor=user)
         return get(db, assessment_id)
 
 
-def _apply_title(db, assessment, decision, decided_on, user, ip) -> None:
+def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool) -> None:
     waterbody = db["waterbodies"].get(assessment["waterbody_id"])
     change = title_change(assessment["kind"], decision, waterbody["status"] == "accepted")
+    pending = publicity and change == "grant"
+    if decision == "accepted":
+        # store.titles counts the title from titled_on: the decision date, or under 公示 the
+        # naming date, which store.publicity.name writes (NULL until then: not counted)
+        db["assessments"].update(assessment["id"], {"titled_on": None if pending else decided_on})
     if change is None:
         return
-    if change == "grant":
+    if pending:
+        after = {"status": "publicity"}
+        action = "title_pending"
+    elif change == "grant":
         after = {"status": "accepted", "accepted_on": decided_on, "revoked_on": None}
         action = "title_granted"
     else:

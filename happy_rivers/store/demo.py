@@ -1,9 +1,10 @@
 """Demo data (clearly marked as such): every district, a story of acceptances since 2025.
 
-The first 16 市级幸福河湖 were accepted on 2025-01-07 (the seed article); later batches follow,
-some assessments are in review, some were sent back, one title was revoked after a failed
-re-check. Everything goes through the same store functions as real use, so the audit trail
-and the derived counts are what real work would produce.
+The first 16 市级幸福河湖 were named on 2025-01-07 (the seed article) after a 公示 from
+2024-12-23; later batches follow the same way, and one batch is in its notice now, with one
+objection recorded. Some assessments are in review, some were sent back, one title was
+revoked after a failed re-check. Everything goes through the same store functions as real
+use, so the audit trail and the derived counts are what real work would produce.
 """
 
 import random
@@ -15,6 +16,7 @@ from sqlite_utils import Database
 from happy_rivers import clock, scoring
 
 from . import assessments, panels, users, waterbodies, write
+from . import publicity as notices
 
 DEMO_PASSWORD = "demo-pass-2025"
 DEMO_USERS = [
@@ -90,7 +92,9 @@ RESERVOIRS = {
     "綦江区": ["双桂水库"],
 }
 
-# (decided_on, how many) for the acceptance batches: the first 16 are the article's.
+# (title date, how many) for the acceptance batches: the first 16 are the article's. With 公示
+# the date is the naming date: decided PUBLICITY_DECIDED days before a notice that starts
+# PUBLICITY_LEAD days before it (2024-12-23 for the first); without, the decision date.
 BATCHES = [
     ("2025-01-07", 16),
     ("2025-06-20", 10),
@@ -99,6 +103,11 @@ BATCHES = [
     ("2026-11-06", 6),
 ]
 REVOKED = ("2026-09-15", 1)  # a failed re-check: 摘牌
+PUBLICITY_LEAD = 15
+PUBLICITY_DECIDED = 21
+PUBLICITY_CONTACT = "市河长办 023-6000 0000（演示），工作日 9:00—17:00"
+# the batch in its notice now: decided a week ago, listed from two days ago
+NOW_IN_PUBLICITY = 3
 # The accounts and the waterbody register predate the first batch (clock.at dates them).
 SET_UP_ON = "2024-11-01"
 
@@ -175,8 +184,12 @@ def is_empty(db: Database) -> bool:
     return db["waterbodies"].count == 0
 
 
-def seed(db: Database, rng_seed: int = 20250107) -> dict:
-    """Load the demo data into an empty database; returns what it created."""
+def seed(db: Database, rng_seed: int = 20250107, *, publicity: bool = True) -> dict:
+    """Load the demo data into an empty database; returns what it created.
+
+    `publicity` as the PUBLICITY setting: titles through 公示 batches named on the batch
+    dates, or granted on the decision dates. Either way the titles count from the same days.
+    """
     rng = random.Random(rng_seed)
     with clock.at(_beijing(SET_UP_ON, 9)):
         for username, display, role, district in DEMO_USERS:
@@ -212,14 +225,31 @@ def seed(db: Database, rng_seed: int = 20250107) -> dict:
         "returned": 0,
         "draft": 0,
     }
-    for decided_on, n in BATCHES:
+    for title_on, n in BATCHES:
+        day = date.fromisoformat(title_on)
+        decided_on = (day - timedelta(PUBLICITY_DECIDED)).isoformat() if publicity else title_on
+        batch = []
         for _ in range(n):
             wb = next(pool)
-            _assessment(
-                db, wb, "acceptance", "accepted", decided_on, rng, inspector_for(wb), reviewer
+            batch.append(
+                _assessment(
+                    db,
+                    wb,
+                    "acceptance",
+                    "accepted",
+                    decided_on,
+                    rng,
+                    inspector_for(wb),
+                    reviewer,
+                    publicity=publicity,
+                )
             )
             accepted_rows.append(wb)
             counts["accepted"] += 1
+        if publicity:
+            batch_id = _notice(db, batch, day - timedelta(PUBLICITY_LEAD), admin)
+            with clock.at(_beijing(day, 10)):
+                notices.name(db, batch_id, named_on=day, user=admin)
     # a re-check of one of the first batch fails: the title is revoked from that date on
     revoked_on, _n = REVOKED
     _assessment(
@@ -249,9 +279,52 @@ def seed(db: Database, rng_seed: int = 20250107) -> dict:
             if status == "submitted" and counts[status] == 0:
                 _panel(db, aid, rng, reviewer)
             counts[status] += 1
+    counts["publicity"] = 0
+    if publicity:
+        # the batch in its notice now, with one objection waiting for its resolution
+        today = clock.today()
+        batch = [
+            _assessment(
+                db,
+                wb,
+                "acceptance",
+                "accepted",
+                (today - timedelta(7)).isoformat(),
+                rng,
+                inspector_for(wb),
+                reviewer,
+                publicity=True,
+            )
+            for wb in [next(pool) for _ in range(NOW_IN_PUBLICITY)]
+        ]
+        batch_id = _notice(db, batch, today - timedelta(2), admin)
+        notices.add_objection(
+            db,
+            batch_id,
+            received_on=today - timedelta(1),
+            channel="phone",
+            content="来电反映该河段汛期仍有垃圾漂浮，质疑保洁是否到位（演示）",
+            assessment_id=batch[0],
+            user=admin,
+        )
+        counts["publicity"] = NOW_IN_PUBLICITY
     counts["waterbodies"] = len(created)
     counts["users"] = len(DEMO_USERS)
     return counts
+
+
+def _notice(db, assessment_ids: list[int], starts_on: date, admin) -> int:
+    """A 公示 batch of these accepted assessments, published on its first day."""
+    with clock.at(_beijing(starts_on, 9)):
+        batch = notices.create(
+            db,
+            assessment_ids=assessment_ids,
+            starts_on=starts_on,
+            working_days=None,
+            contact=PUBLICITY_CONTACT,
+            user=admin,
+        )
+    return batch["id"]
 
 
 def _panel(db, assessment_id: int, rng, reviewer) -> None:
@@ -293,12 +366,14 @@ def _beijing(day: str | date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), clock.BEIJING)
 
 
-def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> int:
+def _assessment(
+    db, wb, kind, status, decided_on, rng, inspector, reviewer, *, publicity=False
+) -> int:
     """One assessment's whole history. With a decision date, its stamps are dated before it —
     filled in weeks earlier, submitted days earlier, decided that morning — so no record shows
     a decision that precedes its own submission."""
     if decided_on is None:
-        return _history(db, wb, kind, status, None, rng, inspector, reviewer, None)
+        return _history(db, wb, kind, status, None, rng, inspector, reviewer, None, False)
     decided = date.fromisoformat(decided_on)
     submitted = decided - timedelta(days=rng.randint(3, 12))
     moments = {
@@ -306,10 +381,10 @@ def _assessment(db, wb, kind, status, decided_on, rng, inspector, reviewer) -> i
         "submitted": _beijing(submitted, rng.randint(14, 17), rng.randrange(60)),
         "decided": _beijing(decided, rng.randint(9, 11), rng.randrange(60)),
     }
-    return _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments)
+    return _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments, publicity)
 
 
-def _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments) -> int:
+def _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments, publicity) -> int:
     def moment(step: str):
         # open work (drafts, submissions in review, returns) happens as the demo is loaded
         return clock.at(moments[step]) if moments else nullcontext()
@@ -378,5 +453,6 @@ def _history(db, wb, kind, status, decided_on, rng, inspector, reviewer, moments
             user=reviewer,
             decided_on=decided_on,
             comment="专家组现场验收（演示）",
+            publicity=publicity,
         )
     return assessment_id

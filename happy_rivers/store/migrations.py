@@ -398,3 +398,77 @@ def notifications(db: Database) -> None:
     )
     # optional e-mail copies of the notifications (sent only when SMTP is configured)
     db["users"].add_column("email", str)
+
+
+@migrations(name="0010_publicity")
+def publicity(db: Database) -> None:
+    # The day an accepting assessment made its waterbody a 市级幸福河湖: the decision date where
+    # 公示 is off, the naming date of its batch where it is on (NULL while the notice is
+    # pending). store/titles.py reads it. Titles granted so far were granted on the decision.
+    db["assessments"].add_column("titled_on", str)
+    db.execute("UPDATE assessments SET titled_on = decided_on WHERE status = 'accepted'")
+    # 公示 batches: the notice's first day, how many working days, the last day as counted
+    # when it was published (a later calendar update must not move a published date), the
+    # contact line printed with it; named_on once named.
+    db["publicity_batches"].create(
+        {
+            "id": int,
+            "starts_on": str,
+            "working_days": int,
+            "ends_on": str,
+            "contact": str,
+            "created_by": int,
+            "created_at": str,
+            "named_on": str,
+            "named_by": int,
+            "named_at": str,
+        },
+        pk="id",
+        not_null={"starts_on", "working_days", "ends_on", "contact", "created_at"},
+        foreign_keys=[("created_by", "users", "id"), ("named_by", "users", "id")],
+    )
+    # outcome: listed → named | removed (with the reason)
+    db["publicity_items"].create(
+        {
+            "batch_id": int,
+            "assessment_id": int,
+            "waterbody_id": int,
+            "outcome": str,
+            "reason": str,
+        },
+        pk=("batch_id", "assessment_id"),
+        not_null={"outcome"},
+        foreign_keys=[
+            ("batch_id", "publicity_batches", "id"),
+            ("assessment_id", "assessments", "id"),
+            ("waterbody_id", "waterbodies", "id"),
+        ],
+    )
+    # an assessment is in at most one batch that has not removed it: two admins listing the
+    # same one at once cannot both succeed
+    db.execute(
+        "CREATE UNIQUE INDEX idx_publicity_items_live ON publicity_items (assessment_id) "
+        "WHERE outcome != 'removed'"
+    )
+    db["publicity_objections"].create(
+        {
+            "id": int,
+            "batch_id": int,
+            "assessment_id": int,  # the item it is about, when it names one
+            "received_on": str,
+            "channel": str,
+            "content": str,
+            "resolution": str,
+            "resolved_on": str,
+            "recorded_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"batch_id", "received_on", "channel", "content", "created_at"},
+        foreign_keys=[
+            ("batch_id", "publicity_batches", "id"),
+            ("assessment_id", "assessments", "id"),
+            ("recorded_by", "users", "id"),
+        ],
+    )
+    db["publicity_objections"].create_index(["batch_id"])

@@ -21,6 +21,9 @@ from happy_rivers.scoring.leaderboard import (
 )
 from happy_rivers.scoring.progress import AcceptanceSpan
 
+# when a waterbody holds its title: one query (store/titles.py), re-exported for the boards
+from .titles import title_history  # noqa: F401
+
 _cache: dict[tuple, object] = {}
 _cache_lock = threading.Lock()
 
@@ -62,42 +65,6 @@ def cached(db: Database, key: tuple, compute, *, limit: int = 64):
         if _cache.get("version") == version and not full:
             _cache[key] = value
     return value
-
-
-def title_history(db: Database, kind: str | None = None) -> dict[int, list[dict]]:
-    """Per waterbody, the periods it held the title, from the decisions that granted or revoked it.
-
-    Derived from decisions (not from the waterbody's current status) so that back-dated
-    decisions and an as_of in the past both give the right answer.
-    """
-    sql = (
-        "SELECT a.id, a.waterbody_id, a.kind, a.status, a.decided_on, a.total_cents, "
-        "w.district_code FROM assessments a JOIN waterbodies w ON w.id = a.waterbody_id "
-        "WHERE a.decided_on IS NOT NULL AND (a.status = 'accepted' "
-        "OR (a.kind = 'recheck' AND a.status = 'rejected'))"
-    )
-    params = []
-    if kind:
-        sql += " AND w.kind = ?"
-        params.append(kind)
-    sql += " ORDER BY a.decided_on, a.id"
-    spans: dict[int, list[dict]] = defaultdict(list)
-    for event in db.query(sql, params):
-        held = spans[event["waterbody_id"]]
-        current = held[-1] if held and held[-1]["revoked_on"] is None else None
-        if event["status"] == "accepted" and current is None:
-            held.append(
-                {
-                    "accepted_on": date.fromisoformat(event["decided_on"]),
-                    "revoked_on": None,
-                    "total": Decimal(event["total_cents"]) / 100,
-                    "district_code": event["district_code"],
-                    "assessment_id": event["id"],
-                }
-            )
-        elif event["status"] == "rejected" and current is not None:
-            current["revoked_on"] = date.fromisoformat(event["decided_on"])
-    return spans
 
 
 def acceptance_spans(db: Database, kind: str | None = None) -> list[AcceptanceSpan]:

@@ -19,8 +19,9 @@ from .standings import invalidate_standings
 
 KINDS = ("river", "reservoir")
 KIND_NAMES = {"river": "河流", "reservoir": "水库"}
-STATUSES = ("planned", "building", "accepted", "revoked")
-# Set by hand in the registry; accepted / revoked come only from review decisions.
+STATUSES = ("planned", "building", "publicity", "accepted", "revoked")
+# Set by hand in the registry; publicity (公示中), accepted and revoked come only from review
+# decisions and 公示 (store/publicity.py).
 EDITABLE_STATUSES = ("planned", "building")
 LEVELS = ("市级", "区县级", "乡镇级", "村级")
 # Chongqing's extent (WGS-84) with a small margin: 105°11′–110°11′ E, 28°10′–32°13′ N.

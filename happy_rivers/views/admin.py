@@ -9,6 +9,7 @@ from flask_login import current_user
 from happy_rivers import clock, store
 from happy_rivers.forms.auth import ResetPasswordForm, UserEditForm, UserForm
 from happy_rivers.store import audit, users, waterbodies
+from happy_rivers.translations import N_
 
 from .auth import ROLE_LABELS, actor, client_ip, roles_required
 from .helpers import AUDIT_LABELS
@@ -17,7 +18,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_LIMIT = 200
 
-ENTITY_LABELS = {"assessment": "评估", "waterbody": "河湖", "user": "用户", "login": "登录"}
+ENTITY_LABELS = {
+    "assessment": "评估",
+    "waterbody": "河湖",
+    "user": "用户",
+    "login": "登录",
+    "publicity": N_("公示批次"),
+}
 
 
 def _user_form(formdata=None) -> UserForm:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -843,6 +843,7 @@ def assessment_review(assessment_id: int):
             expected_version=row["version"],
             scored=row["result"] if row["panel_scored"] else None,
             ip=client_ip(),
+            publicity=current_app.config["PUBLICITY"],
         )
     except assessments.Conflict as e:
         raise stale(e.current) from None

@@ -19,6 +19,7 @@ from .idempotency import new_key
 WATERBODY_STATUS_LABELS = {
     "planned": N_("规划中"),
     "building": N_("建设中"),
+    "publicity": N_("公示中"),  # accepted, in (or waiting for) its 公示 before the naming
     "accepted": N_("市级幸福河湖"),
     "revoked": N_("已摘牌"),
 }
@@ -38,6 +39,11 @@ AUDIT_LABELS = {
     "panel_closed": N_("结束专家评分"),
     "title_granted": N_("授予市级幸福河湖"),
     "title_revoked": N_("摘牌"),
+    "title_pending": N_("验收通过，进入公示"),
+    "publicity_published": N_("发布公示"),
+    "publicity_objection": N_("登记公示异议"),
+    "publicity_objection_resolved": N_("记录异议处理结果"),
+    "publicity_named": N_("公示期满命名"),
     "login": N_("登录"),
     "login_failed": N_("登录失败"),
     "login_throttled": N_("登录受限（失败次数过多）"),

@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from happy_rivers import clock, scoring, store
 from happy_rivers.forms.review import ReviewForm
@@ -175,6 +184,7 @@ def decide(assessment_id: int):
             else None,
             scored=assessment["result"] if assessment["panel_scored"] else None,
             ip=client_ip(),
+            publicity=current_app.config["PUBLICITY"],
         )
     except assessments.Conflict as e:
         flash(e.message, "error")

@@ -119,6 +119,9 @@ def live_app(tmp_path_factory):
             "DATABASE": str(folder / "happy_rivers.db"),
             "UPLOAD_FOLDER": str(folder / "uploads"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # the demo's users, hashed cheaply
+            # journeys count a decision's title at once; the 公示 journey turns it on for
+            # itself (tests/browser/test_publicity_journey.py)
+            "PUBLICITY": False,
         }
     )
     with app.app_context():
