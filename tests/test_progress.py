@@ -6,6 +6,7 @@ days each; 2028 and 2032 are the leap years up to 2035.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -34,7 +35,10 @@ T2035 = Target(2035, 1000, date(2035, 12, 31), "2035年建成1000条以上市级
 
 
 def test_load_targets_default_file():
-    assert load_targets() == [T2027, T2035]
+    assert load_targets() == [
+        replace(T2027, label_en="100 city-level happy rivers by 2027"),
+        replace(T2035, label_en="1,000 or more city-level happy rivers by 2035"),
+    ]
 
 
 def test_load_targets_custom_path(tmp_path):

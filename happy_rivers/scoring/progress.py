@@ -32,6 +32,7 @@ class Target:
     goal: int
     deadline: datetime.date
     label: str
+    label_en: str = ""  # the English of label (views fall back to label without it)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def load_targets(path: str | Path | None = None) -> list[Target]:
                 goal=int(entry["goal"]),
                 deadline=deadline,
                 label=str(entry["label"]),
+                label_en=str(entry.get("label_en", "")),
             )
         )
     return targets

@@ -38,7 +38,7 @@ from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
-from .i18n import current_language
+from .i18n import current_language, localized
 
 bp = Blueprint("board", __name__)
 
@@ -191,7 +191,9 @@ def progress_page():
         # pygal takes tens of milliseconds: cache the usual view (today) with the standings,
         # but only that one, so a crawl over every as_of cannot fill the memory with charts
         svgs = (
-            standings.cached(db, ("progress_charts", as_of), draw) if as_of == today() else draw()
+            standings.cached(db, ("progress_charts", as_of, current_language()), draw)
+            if as_of == today()
+            else draw()
         )
         return dict(
             as_of=as_of,
@@ -199,6 +201,7 @@ def progress_page():
             errors=errors,
             contributors=by_district,
             status_labels=TARGET_STATUS_LABELS,
+            target_labels_en={t.year: t.label_en for t in targets()},
             map_svg=map_svg,
             **svgs,
         )
@@ -239,12 +242,16 @@ def _progress_charts(series, report, by_district, as_of: date) -> dict[str, Any]
     all_targets = targets()
     svgs = {
         "progress_svg": charts.progress_chart(
-            series, report, all_targets, as_of, f"市级幸福河湖累计数量与目标（截至 {as_of}）"
+            series,
+            report,
+            all_targets,
+            as_of,
+            gettext("市级幸福河湖累计数量与目标（截至 %(day)s）", day=as_of.isoformat()),
         ),
         "close_up_svg": None,
         "district_svg": charts.district_bar_chart(
             [(d.name, d.accepted) for d in by_district],
-            f"各区县市级幸福河湖数量（截至 {as_of}）",
+            gettext("各区县市级幸福河湖数量（截至 %(day)s）", day=as_of.isoformat()),
         ),
     }
     rows = {row["year"]: row for row in report["targets"]}
@@ -253,7 +260,11 @@ def _progress_charts(series, report, by_district, as_of: date) -> dict[str, Any]
     if len(all_targets) > 1 and upcoming and upcoming[0] != all_targets[-1]:
         near = upcoming[0]
         svgs["close_up_svg"] = charts.progress_chart(
-            series, report, [near], as_of, f"近景：{near.label}"
+            series,
+            report,
+            [near],
+            as_of,
+            gettext("近景：%(target)s", target=localized(near.label, near.label_en)),
         )
     return svgs
 

@@ -27,12 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import pygal
+from flask_babel import gettext
 from markupsafe import Markup
 from pygal.etree import etree
 from pygal.style import Style
 
 from happy_rivers.scoring.progress import Target, required_pace_line
 from happy_rivers.translations import N_
+
+from .i18n import localized
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 # The app's palette (static/css/app.css): dark enough to survive a grey-scale printer.
@@ -238,29 +241,33 @@ def progress_chart(
     lines: list[tuple[str, list, dict, str]] = []
     steps = _steps(series) or [(as_of, accepted)]
     actual = [_point(d, c) for d, c in steps]
-    actual[-1]["label"] = f"已验收 {accepted}"
-    lines.append(("已验收（累计）", actual, {"stroke_style": {"width": 3}}, BLUE))
+    actual[-1]["label"] = gettext("已验收 %(n)s", n=accepted)
+    lines.append((gettext("已验收（累计）"), actual, {"stroke_style": {"width": 3}}, BLUE))
     ahead = []
     for i, target in enumerate(targets):
         colour = TARGET_COLOURS[i % len(TARGET_COLOURS)]
         row = rows[target.year]
-        goal = f"{target.year} 年目标 {target.goal}"
+        goal = gettext("%(year)s 年目标 %(goal)s", year=target.year, goal=target.goal)
         if row["days_left"] > 0 and row["status"] != "achieved":
             ahead.append(target)
             (d0, c0), (d1, c1) = required_pace_line(target, as_of, accepted)
             lines.append(
                 (
-                    f"{target.year} 年目标所需速度：每年 {row['required_per_year']:.2f} 条",
+                    gettext(
+                        "%(year)s 年目标所需速度：每年 %(pace)s 条",
+                        year=target.year,
+                        pace=f"{row['required_per_year']:.2f}",
+                    ),
                     [_point(d0, c0), _point(d1, c1, printed(target, goal))],
                     {"stroke_style": {"width": 2, "dasharray": "8, 5"}, "dots_size": 5},
                     colour,
                 )
             )
         else:  # reached, or due: just the goal, with what became of it
-            status = TARGET_STATUS_LABELS[row["status"]]
+            status = gettext(TARGET_STATUS_LABELS[row["status"]])
             lines.append(
                 (
-                    f"{goal}（{status}）",
+                    gettext("%(goal)s（%(status)s）", goal=goal, status=status),
                     [_point(target.deadline, target.goal, printed(target, goal))],
                     {"stroke": False, "dots_size": 5},
                     colour,
@@ -271,11 +278,15 @@ def progress_chart(
         for target in ahead:
             projected = rows[target.year]["projected"]
             projection.append(
-                _point(target.deadline, projected, printed(target, f"预计 {projected:.0f}"))
+                _point(
+                    target.deadline,
+                    projected,
+                    printed(target, gettext("预计 %(n)s", n=f"{projected:.0f}")),
+                )
             )
         lines.append(
             (
-                f"按近一年速度（每年 {pace} 条）预计",
+                gettext("按近一年速度（每年 %(pace)s 条）预计", pace=pace),
                 projection,
                 {"stroke_style": {"width": 2, "dasharray": "2, 4"}},
                 GREEN,
@@ -325,9 +336,9 @@ def district_bar_chart(
         value_formatter=lambda v: f"{v:.0f}",
         x_labels=[name for name, _ in reversed(rows)],  # pygal draws the first label lowest
         range=(0, max([n for _, n in rows], default=1) + 1),
-        no_data_text="暂无市级幸福河湖",
+        no_data_text=gettext("暂无市级幸福河湖"),
     )
-    chart.add("市级幸福河湖", [n for _, n in reversed(rows)])
+    chart.add(gettext("市级幸福河湖"), [n for _, n in reversed(rows)])
     return _render(chart, title)
 
 
@@ -365,14 +376,19 @@ def _radar(percents: tuple[tuple[str, float], ...], title: str) -> Markup:
         x_labels=[name for name, _ in percents],
         y_labels=[20, 40, 60, 80, 100],
     )
-    chart.add("得分率", [p for _, p in percents], dots_size=4)
+    chart.add(gettext("得分率"), [p for _, p in percents], dots_size=4)
     return _render(chart, title)
 
 
-def result_radar(assessment: dict) -> Markup | None:
-    """The radar for an assessment's result page; None while the answers are incomplete."""
+def result_radar(assessment: dict, rubric) -> Markup | None:
+    """The radar for an assessment's result page, dimensions named in the page's language;
+    None while the answers are incomplete."""
     result = assessment.get("result")
     if not result or not result.get("dimensions"):
         return None
+    dimensions = [
+        dict(d, name=localized(d["name"], rubric.dimension(code).name_en))
+        for code, d in result["dimensions"].items()
+    ]
     name = assessment.get("waterbody_name") or ""
-    return radar_chart(result["dimensions"].values(), f"{name} · 七个维度得分率")
+    return radar_chart(dimensions, gettext("%(name)s · 七个维度得分率", name=name))

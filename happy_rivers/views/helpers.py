@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from happy_rivers import clock, store
 from happy_rivers.forms.inspection import water_parameters
-from happy_rivers.scoring import workflow
+from happy_rivers.scoring import DECISION_LABELS, workflow
 from happy_rivers.scoring.water import PARAMETER_NAMES
 from happy_rivers.store import assessments
 from happy_rivers.translations import N_
@@ -132,6 +132,7 @@ def init_app(app: Flask) -> None:
         return {
             "STATUS_LABELS": workflow.STATUS_LABELS,
             "KIND_LABELS": workflow.KIND_LABELS,
+            "DECISION_LABELS": DECISION_LABELS,
             "WATERBODY_STATUS_LABELS": WATERBODY_STATUS_LABELS,
             "AUDIT_LABELS": AUDIT_LABELS,
             "url_rules": app.view_functions,

@@ -690,7 +690,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
         can_review=can_review,
         only_return=only_return,
         review_form=review_form,
-        radar_svg=charts.result_radar(assessment),
+        radar_svg=charts.result_radar(assessment, rubric),
         panel_errors=panel_errors or {},
         **result_context(assessment, panel),
     )
