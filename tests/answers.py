@@ -87,3 +87,8 @@ def full_reservoir_answers() -> dict:
         "B12": 95,  # full 95 → 3
         **_shared_answers(),
     }
+
+
+def river(**changes) -> dict:
+    """The full river answers with some changed."""
+    return full_river_answers() | changes

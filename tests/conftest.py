@@ -1,11 +1,15 @@
 """Fixtures: every test gets its own instance folder with a real SQLite file."""
 
+import csv
+import io
 import re
 
 import pytest
 
-from happy_rivers import create_app, store
-from happy_rivers.store import users, waterbodies
+from happy_rivers import create_app, scoring, store
+from happy_rivers.forms.inspection import form_data_from_answers
+from happy_rivers.store import assessments, users, waterbodies
+from tests.answers import full_reservoir_answers, full_river_answers, river
 
 PASSWORD = "correct-horse-1"
 
@@ -104,3 +108,123 @@ def login_as(app):
         return b
 
     return make
+
+
+# --- shared helpers: tests import these from here, never from one another -----------------
+
+
+def waterbody_id(db, name: str = "御临河") -> int:
+    return next(db.query("SELECT id FROM waterbodies WHERE name = ?", [name]))["id"]
+
+
+def new_assessment(browser, waterbody_id, kind="self"):
+    response = browser.post(f"/waterbodies/{waterbody_id}/assessments", {"kind": kind})
+    assert response.status_code == 302
+    match = re.search(r"/assessments/(\d+)/edit", response.headers["Location"])
+    return int(match.group(1))
+
+
+def as_form(rubric_id: str, answers: dict) -> dict:
+    """Answers JSON → the fields a browser would post (checkbox lists stay lists)."""
+    rubric = scoring.load_rubric(rubric_id)
+    data = form_data_from_answers(rubric, answers)
+    return {k: ("y" if v is True else v) for k, v in data.items()}
+
+
+def errors_in(html: str) -> list[str]:
+    return re.findall(r'class="error"[^>]*>([^<]+)<', html)
+
+
+def get_page(browser, url: str, status: int = 200) -> str:
+    response = browser.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def csv_rows(response) -> tuple[list, list[dict]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
+    reader = csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""))
+    header, *rows = list(reader)
+    return header, [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def submitted(db, inspector, kind="acceptance", waterbody="御临河", answers=None) -> int:
+    """A new assessment of 御临河, filled in completely and submitted through the form."""
+    aid = new_assessment(inspector, waterbody_id(db, waterbody), kind)
+    data = as_form("cq-river", answers or full_river_answers())
+    version = assessments.get(db, aid)["version"]
+    response = inspector.post(
+        f"/assessments/{aid}/edit", data | {"version": str(version), "action": "submit"}
+    )
+    assert response.status_code == 302
+    assert assessments.get(db, aid)["status"] == "submitted"
+    return aid
+
+
+def review(browser, aid, db, **data):
+    version = str(assessments.get(db, aid)["version"])
+    return browser.post(f"/assessments/{aid}/review", {"version": version} | data)
+
+
+def decide(db, name, answers, decided_on, *, kind="acceptance", action="accept", inspector=None):
+    """Create, submit and (unless action is None) decide an assessment; returns its id."""
+    wid = waterbody_id(db, name)
+    wb = waterbodies.get(db, wid)
+    rubric = scoring.rubric_for_waterbody(wb["kind"])
+    scored = scoring.score(rubric, answers).to_dict()
+    user = inspector or users.by_username(db, "admin")
+    aid = assessments.create(
+        db,
+        waterbody_id=wid,
+        kind=kind,
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        answers=answers,
+        scored=scored,
+        user=user,
+    )
+    assessments.save(
+        db, aid, expected_version=1, action="submit", answers=answers, scored=scored, user=user
+    )
+    if action:
+        assessments.review(
+            db,
+            aid,
+            action=action,
+            user=users.by_username(db, "reviewer"),
+            decided_on=decided_on,
+            comment="现场验收",
+        )
+    return aid
+
+
+def build_history(db) -> dict[str, int]:
+    """The history in tests/test_board.py's docstring; returns assessment ids by a short name."""
+    for name, district in (
+        ("缙云溪", "北碚区"),
+        ("苎溪河", "万州区"),
+        ("盘溪河", "江北区"),
+        ("溉澜溪", "江北区"),
+        ("黎香溪", "涪陵区"),
+    ):
+        waterbodies.create(db, {"name": name, "kind": "river", "district": district})
+    yubei = users.by_username(db, "yubei")
+    beibei = users.by_username(db, "beibei")
+    ids = {
+        "御临河": decide(db, "御临河", river(), "2025-01-07", inspector=yubei),
+        "长寿湖": decide(
+            db, "长寿湖", full_reservoir_answers() | {"B3": 2}, "2025-06-20", inspector=yubei
+        ),
+        "龙凤溪": decide(db, "龙凤溪", river(A2=1), "2025-01-07", inspector=beibei),
+        "缙云溪": decide(db, "缙云溪", river(A2=1), "2025-03-01", inspector=beibei),
+        "苎溪河": decide(db, "苎溪河", river(), "2025-02-01"),
+        "盘溪河": decide(db, "盘溪河", river(), "2025-02-01"),
+        "溉澜溪": decide(db, "溉澜溪", river(), "2025-01-07"),
+        "黎香溪": decide(db, "黎香溪", river(), None, action=None),
+    }
+    ids["溉澜溪复核"] = decide(
+        db, "溉澜溪", river(A1=75, A2=3), "2025-04-01", kind="recheck", action="reject"
+    )
+    return ids

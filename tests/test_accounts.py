@@ -10,8 +10,7 @@ import pytest
 
 from happy_rivers import create_app, store
 from happy_rivers.store import demo, throttle, users
-from tests.conftest import PASSWORD, Browser, csrf_token
-from tests.test_inspection_http import new_assessment, river_id
+from tests.conftest import PASSWORD, Browser, csrf_token, new_assessment, waterbody_id
 
 FREE = throttle.FREE_FAILURES["account"]
 
@@ -500,7 +499,7 @@ def test_last_used_at_is_written_at_most_once_a_minute(app, db):
 def test_only_administrators_see_client_addresses_in_the_history(app, db, login_as):
     yubei = login_as("yubei")
     yubei.client.environ_base["REMOTE_ADDR"] = "10.77.66.55"
-    aid = new_assessment(yubei, river_id(db))
+    aid = new_assessment(yubei, waterbody_id(db))
     assert db.execute("SELECT count(*) FROM audit_log WHERE ip = '10.77.66.55'").fetchone()[0]
     for who in ("yubei", "reviewer"):
         page = login_as(who).get(f"/assessments/{aid}")

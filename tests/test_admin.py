@@ -7,8 +7,7 @@ import pytest
 
 from happy_rivers import store
 from happy_rivers.store import users, waterbodies
-from tests.conftest import Browser
-from tests.test_inspection_http import new_assessment, river_id
+from tests.conftest import Browser, new_assessment, waterbody_id
 
 NO_DISTRICT = "区县检查员必须绑定一个区县（名称或代码）"
 BAD_ROLE = (
@@ -155,7 +154,7 @@ def test_a_deactivated_user_is_signed_out_at_once_and_can_sign_in_again_after_ac
     inspector, admin = login_as("yubei"), login_as("admin")
     yubei = users.by_username(db, "yubei")
     token = users.create_token(db, yubei["id"], "手机")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     assert inspector.get("/waterbodies").status_code == 200
 
     response = admin.post(f"/admin/users/{yubei['id']}/deactivate")
@@ -224,9 +223,9 @@ def actions_shown(html: str) -> set[str]:
 
 def test_the_audit_page_filters_by_action_user_and_entity(db, login_as):
     inspector, admin = login_as("yubei"), login_as("admin")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     inspector.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "96.5"})
-    other = new_assessment(inspector, river_id(db, "长寿湖"))
+    other = new_assessment(inspector, waterbody_id(db, "长寿湖"))
 
     everything = admin.get("/admin/audit").get_data(as_text=True)
     assert {"user_created", "waterbody_created", "login", "assessment_saved"} <= actions_shown(

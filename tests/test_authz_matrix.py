@@ -39,8 +39,7 @@ import pytest
 from happy_rivers import create_app, scoring, store
 from happy_rivers.store import assessments, panels, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
-from tests.conftest import PASSWORD, Browser, csrf_token
-from tests.test_inspection_http import as_form
+from tests.conftest import PASSWORD, Browser, as_form, csrf_token
 
 SECRET = "authz-matrix-secret"
 ROLES = ("anonymous", "own", "other", "reviewer", "admin", "expert", "other_expert")

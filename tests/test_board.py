@@ -23,88 +23,19 @@ from datetime import date
 
 import pytest
 
-from happy_rivers import clock, scoring
+from happy_rivers import clock
 from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from happy_rivers.scoring.progress import Target
-from happy_rivers.store import assessments, users, waterbodies
+from happy_rivers.store import assessments, waterbodies
 from happy_rivers.views import board, charts
-from tests.answers import full_reservoir_answers, full_river_answers
+from tests.answers import river
+from tests.conftest import build_history, decide, get_page, waterbody_id
 
 ROLES = ("admin", "reviewer", "yubei", "beibei")
 PAGES = ("/progress", "/leaderboard/districts", "/leaderboard/waterbodies", "/exports")
 
 
 # --- the history ----------------------------------------------------------------------------
-
-
-def waterbody_id(db, name: str) -> int:
-    return next(db.query("SELECT id FROM waterbodies WHERE name = ?", [name]))["id"]
-
-
-def river(**changes) -> dict:
-    return full_river_answers() | changes
-
-
-def decide(db, name, answers, decided_on, *, kind="acceptance", action="accept", inspector=None):
-    """Create, submit and (unless action is None) decide an assessment; returns its id."""
-    wid = waterbody_id(db, name)
-    wb = waterbodies.get(db, wid)
-    rubric = scoring.rubric_for_waterbody(wb["kind"])
-    scored = scoring.score(rubric, answers).to_dict()
-    user = inspector or users.by_username(db, "admin")
-    aid = assessments.create(
-        db,
-        waterbody_id=wid,
-        kind=kind,
-        rubric_id=rubric.id,
-        rubric_version=rubric.version,
-        answers=answers,
-        scored=scored,
-        user=user,
-    )
-    assessments.save(
-        db, aid, expected_version=1, action="submit", answers=answers, scored=scored, user=user
-    )
-    if action:
-        assessments.review(
-            db,
-            aid,
-            action=action,
-            user=users.by_username(db, "reviewer"),
-            decided_on=decided_on,
-            comment="现场验收",
-        )
-    return aid
-
-
-def build_history(db) -> dict[str, int]:
-    """The table in the module docstring; returns assessment ids by a short name."""
-    for name, district in (
-        ("缙云溪", "北碚区"),
-        ("苎溪河", "万州区"),
-        ("盘溪河", "江北区"),
-        ("溉澜溪", "江北区"),
-        ("黎香溪", "涪陵区"),
-    ):
-        waterbodies.create(db, {"name": name, "kind": "river", "district": district})
-    yubei = users.by_username(db, "yubei")
-    beibei = users.by_username(db, "beibei")
-    ids = {
-        "御临河": decide(db, "御临河", river(), "2025-01-07", inspector=yubei),
-        "长寿湖": decide(
-            db, "长寿湖", full_reservoir_answers() | {"B3": 2}, "2025-06-20", inspector=yubei
-        ),
-        "龙凤溪": decide(db, "龙凤溪", river(A2=1), "2025-01-07", inspector=beibei),
-        "缙云溪": decide(db, "缙云溪", river(A2=1), "2025-03-01", inspector=beibei),
-        "苎溪河": decide(db, "苎溪河", river(), "2025-02-01"),
-        "盘溪河": decide(db, "盘溪河", river(), "2025-02-01"),
-        "溉澜溪": decide(db, "溉澜溪", river(), "2025-01-07"),
-        "黎香溪": decide(db, "黎香溪", river(), None, action=None),
-    }
-    ids["溉澜溪复核"] = decide(
-        db, "溉澜溪", river(A1=75, A2=3), "2025-04-01", kind="recheck", action="reject"
-    )
-    return ids
 
 
 @pytest.fixture
@@ -130,12 +61,6 @@ def table_rows(page: str, table_id: str, key: str) -> list[tuple]:
         cells = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
         rows.append((attr, *cells))
     return rows
-
-
-def get_page(browser, url: str, status: int = 200) -> str:
-    response = browser.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 # --- every role sees every page -------------------------------------------------------------

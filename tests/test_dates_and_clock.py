@@ -21,10 +21,7 @@ from happy_rivers.scoring.leaderboard import HeldTitle, rank_districts
 from happy_rivers.scoring.progress import AcceptanceSpan, pace_per_year, progress
 from happy_rivers.store import assessments, demo, users
 from tests.answers import full_river_answers
-from tests.test_board import decide
-from tests.test_exports import csv_rows
-from tests.test_inspection_http import errors_in
-from tests.test_workflow import review, submitted
+from tests.conftest import csv_rows, decide, errors_in, review, submitted
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTREMES = ("0001-01-01", "9999-12-31")

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from happy_rivers.store import assessments
-from tests.test_inspection_http import new_assessment, river_id
+from tests.conftest import new_assessment, waterbody_id
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # the upload check reads the leading bytes only
 
@@ -21,7 +21,7 @@ def upload(inspector, aid, **fields):
 @pytest.fixture
 def draft(db, login_as):
     inspector = login_as("yubei")
-    return inspector, new_assessment(inspector, river_id(db))
+    return inspector, new_assessment(inspector, waterbody_id(db))
 
 
 def test_exif_time_and_place_are_kept_beside_the_receive_time(db, draft):

@@ -5,7 +5,6 @@ The data is tests/test_board.py's hand-made history (see its docstring), plus on
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
@@ -13,7 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from happy_rivers.store import assessments, users, waterbodies
-from tests.test_board import build_history, decide, get_page, river, waterbody_id
+from tests.answers import river
+from tests.conftest import build_history, csv_rows, decide, get_page, waterbody_id
 
 HEADER = [
     "评估编号",
@@ -74,15 +74,6 @@ def xlsx_rows(response) -> tuple[list, list[dict]]:
     values = list(sheet.iter_rows(values_only=True))
     header = list(values[0])
     return header, [dict(zip(header, row, strict=True)) for row in values[1:]]
-
-
-def csv_rows(response) -> tuple[list, list[dict]]:
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
-    reader = csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""))
-    header, *rows = list(reader)
-    return header, [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def by_id(rows: list[dict], key="评估编号") -> dict:

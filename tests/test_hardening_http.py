@@ -10,7 +10,7 @@ import pytest
 from happy_rivers.store import assessments, users, waterbodies
 from happy_rivers.views import charts
 from tests.answers import full_river_answers
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import as_form, new_assessment, waterbody_id
 
 CSP = {
     "default-src": "'self'",
@@ -71,7 +71,7 @@ def test_every_kind_of_response_carries_the_security_headers(app, db, client, lo
 
 def test_signed_in_pages_and_the_api_are_never_stored(db, client, login_as):
     signed_in = login_as("yubei")
-    for url in ("/waterbodies", f"/waterbodies/{river_id(db)}", "/progress", "/no-such-page"):
+    for url in ("/waterbodies", f"/waterbodies/{waterbody_id(db)}", "/progress", "/no-such-page"):
         assert "no-store" in signed_in.get(url).headers.get("Cache-Control", ""), url
     for response in (
         client.get("/api/v1/districts", headers=token_for(db, "yubei")),
@@ -89,7 +89,7 @@ def test_signed_in_pages_and_the_api_are_never_stored(db, client, login_as):
 def decided_river(app, db, login_as) -> int:
     """A complete river acceptance, submitted and accepted: result, radar and report exist."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db), kind="acceptance")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 302
     decided = login_as("reviewer").post(
@@ -115,12 +115,12 @@ def inline_code(html: str) -> list[str]:
 
 def test_no_page_needs_inline_script_or_style(db, login_as, decided_river, client):
     inspector, reviewer, admin = login_as("yubei"), login_as("reviewer"), login_as("admin")
-    draft = new_assessment(inspector, river_id(db, "长寿湖"))
+    draft = new_assessment(inspector, waterbody_id(db, "长寿湖"))
     pages = [
         (client, "/login"),
         (client, "/offline"),
         (inspector, "/waterbodies"),
-        (inspector, f"/waterbodies/{river_id(db)}"),
+        (inspector, f"/waterbodies/{waterbody_id(db)}"),
         (inspector, f"/assessments/{draft}/edit"),
         (inspector, f"/assessments/{decided_river}"),  # the result with its radar chart
         (inspector, f"/assessments/{decided_river}/report"),  # the radar again, print CSS
@@ -191,7 +191,7 @@ def test_a_lone_surrogate_in_json_is_a_422_naming_the_field(app, db, method, pat
     client = app.test_client()
     created = client.post(
         "/api/v1/assessments",
-        json={"waterbody_id": river_id(db)},
+        json={"waterbody_id": waterbody_id(db)},
         headers=token_for(db, "yubei"),
     )
     aid = created.get_json()["id"]
@@ -216,7 +216,7 @@ def test_an_encoded_surrogate_in_a_form_post_is_no_500(db, login_as):
     """Werkzeug decodes form posts leniently: bytes that are not UTF-8 (an encoded surrogate is
     not) stay percent-encoded, so no surrogate can arrive through a page."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     body = (
         f"csrf_token={inspector.token}&version=1&action=save&A14_points=4&A14_note=bad%ED%A0%80note"
     )
@@ -308,7 +308,7 @@ def test_integral_floats_are_integers_as_json_schema_says(app, db):
     """JSON has one number type and the document says integer: 1.0 is the integer 1."""
     client, headers = app.test_client(), token_for(db, "yubei")
     created = client.post(
-        "/api/v1/assessments", json={"waterbody_id": float(river_id(db))}, headers=headers
+        "/api/v1/assessments", json={"waterbody_id": float(waterbody_id(db))}, headers=headers
     )
     assert created.status_code == 201
     aid = created.get_json()["id"]

@@ -16,7 +16,7 @@ from babel.support import Translations
 
 from happy_rivers import store
 from tests.answers import full_river_answers
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import as_form, new_assessment, waterbody_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "happy_rivers" / "translations"
@@ -50,9 +50,9 @@ def filled(app, login_as):
     Flask-Babel keeps the request's locale in `g`, so a language switch would not show.
     """
     with app.app_context():
-        waterbody_id = river_id(store.get_db())
+        wid = waterbody_id(store.get_db())
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, waterbody_id, kind="acceptance")
+    aid = new_assessment(inspector, wid, kind="acceptance")
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "save"}
     assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 303  # saved, PRG
     return inspector, aid

@@ -18,8 +18,8 @@ import pytest
 from happy_rivers import store
 from happy_rivers.store import assessments, idempotency, users
 from tests.answers import full_river_answers
+from tests.conftest import as_form, new_assessment, waterbody_id
 from tests.test_api import Api, wid
-from tests.test_inspection_http import as_form, new_assessment, river_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -226,7 +226,7 @@ def test_api_racing_replays_make_one_effect(app, db, api):
 def test_page_create_twice_with_one_key_creates_one(db, login_as):
     inspector = login_as("yubei")
     k = key()
-    url = f"/waterbodies/{river_id(db)}/assessments"
+    url = f"/waterbodies/{waterbody_id(db)}/assessments"
     first = inspector.post(url, {"kind": "recheck", "idempotency_key": k})
     again = inspector.post(url, {"kind": "recheck", "idempotency_key": k})
     assert first.status_code == again.status_code == 302
@@ -241,7 +241,7 @@ def test_page_save_double_click_is_applied_once(db, login_as):
     """A form without JavaScript posts its hidden key twice: one version, one audit row, and the
     second click shows the same page (303 to the form, the same message)."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     html = inspector.get(f"/assessments/{aid}/edit").get_data(as_text=True)
     k = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html).group(1)
     data = {"version": "1", "action": "save", "A1": "90", "idempotency_key": k}
@@ -259,7 +259,7 @@ def test_page_save_double_click_is_applied_once(db, login_as):
 
 def test_page_submit_twice_with_one_key_submits_once(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     k = key()
     data = as_form("cq-river", full_river_answers()) | {
         "version": "1",
@@ -276,7 +276,7 @@ def test_page_submit_twice_with_one_key_submits_once(db, login_as):
 
 def test_page_upload_twice_with_one_key_stores_one_file(app, db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     k = key()
 
     def send():
@@ -302,7 +302,7 @@ def test_page_upload_twice_with_one_key_stores_one_file(app, db, login_as):
 
 def test_page_a_used_key_with_another_body_is_refused(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     k = key()
     ok = inspector.post(
         f"/assessments/{aid}/edit",
@@ -320,7 +320,7 @@ def test_page_a_used_key_with_another_body_is_refused(db, login_as):
 
 def test_page_a_malformed_key_is_refused(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     response = inspector.post(
         f"/assessments/{aid}/edit",
         {"version": "1", "action": "save", "A1": "90"},
@@ -333,7 +333,7 @@ def test_page_a_malformed_key_is_refused(db, login_as):
 
 def test_page_racing_saves_with_one_key_make_one_version(app, db, login_as):
     tabs = [login_as("yubei") for _ in range(6)]
-    aid = new_assessment(tabs[0], river_id(db))
+    aid = new_assessment(tabs[0], waterbody_id(db))
     k = key()
     data = {"version": "1", "action": "save", "A1": "90", "idempotency_key": k}
     gate = threading.Barrier(len(tabs))
@@ -390,7 +390,7 @@ def test_page_a_repeated_save_answered_with_the_form_is_applied_once(
     """Saves answered with the form itself (errors marked) are remembered too: the repeat shows
     the same form and message, with the version the first one made, and writes nothing."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = {"version": "1", "action": action, "A1": "90", "A4": "120", "idempotency_key": key()}
     first = inspector.post(f"/assessments/{aid}/edit", data)
     again = inspector.post(f"/assessments/{aid}/edit", data)

@@ -5,37 +5,14 @@ import re
 
 import pytest
 
-from happy_rivers import scoring
-from happy_rivers.forms.inspection import form_data_from_answers
 from happy_rivers.store import assessments
 from tests.answers import full_reservoir_answers, full_river_answers
-
-
-def river_id(db, name="御临河"):
-    return next(db.query("SELECT id FROM waterbodies WHERE name = ?", [name]))["id"]
-
-
-def new_assessment(browser, waterbody_id, kind="self"):
-    response = browser.post(f"/waterbodies/{waterbody_id}/assessments", {"kind": kind})
-    assert response.status_code == 302
-    match = re.search(r"/assessments/(\d+)/edit", response.headers["Location"])
-    return int(match.group(1))
-
-
-def as_form(rubric_id: str, answers: dict) -> dict:
-    """Answers JSON → the fields a browser would post (checkbox lists stay lists)."""
-    rubric = scoring.load_rubric(rubric_id)
-    data = form_data_from_answers(rubric, answers)
-    return {k: ("y" if v is True else v) for k, v in data.items()}
-
-
-def errors_in(html: str) -> list[str]:
-    return re.findall(r'class="error"[^>]*>([^<]+)<', html)
+from tests.conftest import as_form, errors_in, new_assessment, waterbody_id
 
 
 def test_partial_draft_is_saved_and_comes_back(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     response = inspector.post(
         f"/assessments/{aid}/edit",
         {"version": "1", "A1": "96.5", "A2": "1", "A10": ["trail", "nodes"], "action": "save"},
@@ -59,7 +36,7 @@ def test_partial_draft_is_saved_and_comes_back(db, login_as):
 
 def test_invalid_submit_keeps_input_and_names_the_field(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers())
     data.update({"version": "1", "action": "submit", "A4": "120", "A14_note": "  "})
     response = inspector.post(f"/assessments/{aid}/edit", data)
@@ -74,7 +51,7 @@ def test_invalid_submit_keeps_input_and_names_the_field(db, login_as):
 
 def test_complete_submit_scores_and_locks_for_the_inspector(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     response = inspector.post(f"/assessments/{aid}/edit", data)
     assert response.status_code == 302
@@ -94,7 +71,7 @@ def test_complete_submit_scores_and_locks_for_the_inspector(db, login_as):
 
 def test_reservoir_form_shows_water_class_and_gates(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db, "长寿湖"))
+    aid = new_assessment(inspector, waterbody_id(db, "长寿湖"))
     answers = full_reservoir_answers()
     answers["B4"]["tp"] = 0.3  # above the Ⅴ limit 0.2 for lakes → 劣Ⅴ → G7
     data = as_form("cq-reservoir", answers) | {"version": "1", "action": "save"}
@@ -113,7 +90,7 @@ def test_reservoir_form_shows_water_class_and_gates(db, login_as):
 
 def test_gate_ticked_without_note_is_refused(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers())
     data |= {"version": "1", "action": "submit", "gate_G2": "y", "gate_G2_note": ""}
     response = inspector.post(f"/assessments/{aid}/edit", data)
@@ -123,7 +100,7 @@ def test_gate_ticked_without_note_is_refused(db, login_as):
 
 def test_preview_endpoint_scores_partial_answers(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     water = {"A3_do": "8", "A3_codmn": "2", "A3_cod": "10", "A3_bod5": "2", "A3_nh3n": "0.1"}
     response = inspector.post(
         f"/assessments/{aid}/preview", water | {"A3_tp": "0.3", "A1": "abc", "A2": "2"}
@@ -138,8 +115,8 @@ def test_preview_endpoint_scores_partial_answers(db, login_as):
 
 def test_second_new_assessment_click_opens_the_same_one(db, login_as):
     inspector = login_as("yubei")
-    first = new_assessment(inspector, river_id(db))
-    second = new_assessment(inspector, river_id(db))
+    first = new_assessment(inspector, waterbody_id(db))
+    second = new_assessment(inspector, waterbody_id(db))
     assert first == second
     count = db.execute("SELECT count(*) FROM assessments").fetchone()[0]
     assert count == 1
@@ -154,7 +131,7 @@ def test_pages_need_sign_in(client, path):
 
 def test_stored_answers_are_the_rubric_json(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "save"}
     inspector.post(f"/assessments/{aid}/edit", data)
     raw = db.execute("SELECT answers FROM assessments WHERE id = ?", [aid]).fetchone()[0]
@@ -163,7 +140,7 @@ def test_stored_answers_are_the_rubric_json(db, login_as):
 
 def test_preview_waits_for_submit_before_asking_for_untouched_fields(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     body = inspector.post(
         f"/assessments/{aid}/preview", {"A3_do": "6.8", "A3_tp": "-1", "A14_points": "4"}
     ).get_json()

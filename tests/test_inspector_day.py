@@ -12,7 +12,7 @@ from happy_rivers import scoring
 from happy_rivers.forms.inspection import answers_from_form, form_class
 from happy_rivers.store import assessments, audit, users
 from tests.answers import full_reservoir_answers, full_river_answers
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import as_form, new_assessment, waterbody_id
 
 
 def audit_count(db, aid: int, action: str) -> int:
@@ -22,7 +22,7 @@ def audit_count(db, aid: int, action: str) -> int:
 def returned_one(db, login_as) -> int:
     """An acceptance of 御临河 submitted by yubei and returned by the reviewer with a comment."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db), kind="acceptance")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 302
     assessments.review(
@@ -37,7 +37,7 @@ def returned_one(db, login_as) -> int:
 def test_the_inspector_lands_on_a_to_do_list_with_the_reviewers_comment(db, login_as):
     aid = returned_one(db, login_as)
     inspector = login_as("yubei")
-    draft = new_assessment(inspector, river_id(db, "长寿湖"))
+    draft = new_assessment(inspector, waterbody_id(db, "长寿湖"))
     page = inspector.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -76,7 +76,7 @@ def test_a_stale_save_shows_both_values_and_keeps_the_colleagues_a6(db, login_as
     late. Today's bug: saving again wiped A6. The conflict view lists A1 and A6 side by side, A1
     defaulting to mine and A6 (untouched by this inspector) to theirs; saving keeps both."""
     first, second = login_as("yubei"), login_as("yubei")
-    aid = new_assessment(first, river_id(db))
+    aid = new_assessment(first, waterbody_id(db))
     saved = first.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A6": "80"})
     assert saved.status_code == 303
     late = second.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "90"})
@@ -103,7 +103,7 @@ def test_a_stale_save_shows_both_values_and_keeps_the_colleagues_a6(db, login_as
 
 def test_choosing_theirs_for_a_field_both_changed(db, login_as):
     first, second = login_as("yubei"), login_as("yubei")
-    aid = new_assessment(first, river_id(db))
+    aid = new_assessment(first, waterbody_id(db))
     first.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "95"})
     late = second.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "80"})
     assert late.status_code == 409
@@ -128,7 +128,7 @@ def test_a_choice_made_against_an_older_version_is_another_conflict(db, login_as
     """resolve_version pins what "theirs" meant: if the assessment moved on again meanwhile,
     the choice is shown again against the newest version instead of applied blindly."""
     first, second = login_as("yubei"), login_as("yubei")
-    aid = new_assessment(first, river_id(db))
+    aid = new_assessment(first, waterbody_id(db))
     first.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A1": "95"})
     first.post(f"/assessments/{aid}/edit", {"version": "2", "action": "save", "A1": "70"})
     again = second.post(
@@ -151,7 +151,7 @@ def test_the_api_409_carries_the_current_assessment(db, app):
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     aid = client.post(
-        "/api/v1/assessments", json={"waterbody_id": river_id(db)}, headers=headers
+        "/api/v1/assessments", json={"waterbody_id": waterbody_id(db)}, headers=headers
     ).get_json()["id"]
     client.put(
         f"/api/v1/assessments/{aid}", json={"version": 1, "answers": {"A6": 80}}, headers=headers
@@ -170,23 +170,23 @@ def test_the_api_409_carries_the_current_assessment(db, app):
 
 def test_the_blank_form_writes_nothing_and_posts_to_create(db, login_as):
     inspector = login_as("yubei")
-    page = inspector.get(f"/waterbodies/{river_id(db)}/assessments/new?kind=acceptance")
+    page = inspector.get(f"/waterbodies/{waterbody_id(db)}/assessments/new?kind=acceptance")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert f'action="/waterbodies/{river_id(db)}/assessments"' in html
+    assert f'action="/waterbodies/{waterbody_id(db)}/assessments"' in html
     assert 'name="kind" value="acceptance"' in html
     assert re.search(r'name="idempotency_key" value="[0-9a-f-]{36}"', html)
     assert db.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
-    detail = inspector.get(f"/waterbodies/{river_id(db)}").get_data(as_text=True)
+    detail = inspector.get(f"/waterbodies/{waterbody_id(db)}").get_data(as_text=True)
     for kind in ("self", "acceptance", "recheck"):
-        url = f"/waterbodies/{river_id(db)}/assessments/new?kind={kind}"
+        url = f"/waterbodies/{waterbody_id(db)}/assessments/new?kind={kind}"
         assert f'data-offline-prefetch="{url}"' in detail
 
 
 def test_a_submit_from_the_blank_form_creates_it_submitted_in_one_go(db, login_as):
     inspector = login_as("yubei")
     data = as_form("cq-river", full_river_answers()) | {"kind": "acceptance", "action": "submit"}
-    response = inspector.post(f"/waterbodies/{river_id(db)}/assessments", data)
+    response = inspector.post(f"/waterbodies/{waterbody_id(db)}/assessments", data)
     assert response.status_code == 302
     aid = int(re.search(r"/assessments/(\d+)$", response.headers["Location"]).group(1))
     row = assessments.get(db, aid)
@@ -198,7 +198,7 @@ def test_a_submit_from_the_blank_form_creates_it_submitted_in_one_go(db, login_a
 def test_a_save_from_the_blank_form_creates_a_draft_with_its_answers(db, login_as):
     inspector = login_as("yubei")
     response = inspector.post(
-        f"/waterbodies/{river_id(db)}/assessments",
+        f"/waterbodies/{waterbody_id(db)}/assessments",
         {"kind": "recheck", "action": "save", "A1": "96.5", "A2": "1,000"},
     )
     assert response.status_code == 303
@@ -211,10 +211,11 @@ def test_a_blank_form_for_an_open_assessment_shows_the_conflict_view(db, login_a
     """The open one has answers of its own: the posted ones are shown against it, not lost and
     not written over it."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     inspector.post(f"/assessments/{aid}/edit", {"version": "1", "action": "save", "A6": "80"})
     response = inspector.post(
-        f"/waterbodies/{river_id(db)}/assessments", {"kind": "self", "action": "save", "A1": "90"}
+        f"/waterbodies/{waterbody_id(db)}/assessments",
+        {"kind": "self", "action": "save", "A1": "90"},
     )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -227,9 +228,10 @@ def test_a_blank_form_for_an_open_assessment_shows_the_conflict_view(db, login_a
 
 def test_a_blank_form_fills_an_open_draft_nobody_has_touched(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))  # 开始填写, then the phone went offline
+    aid = new_assessment(inspector, waterbody_id(db))  # 开始填写, then the phone went offline
     response = inspector.post(
-        f"/waterbodies/{river_id(db)}/assessments", {"kind": "self", "action": "save", "A1": "90"}
+        f"/waterbodies/{waterbody_id(db)}/assessments",
+        {"kind": "self", "action": "save", "A1": "90"},
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/assessments/{aid}/edit")
@@ -239,7 +241,8 @@ def test_a_blank_form_fills_an_open_draft_nobody_has_touched(db, login_as):
 def test_an_incomplete_submit_from_the_blank_form_creates_nothing_and_says_so(db, login_as):
     inspector = login_as("yubei")
     response = inspector.post(
-        f"/waterbodies/{river_id(db)}/assessments", {"kind": "self", "action": "submit", "A1": "90"}
+        f"/waterbodies/{waterbody_id(db)}/assessments",
+        {"kind": "self", "action": "submit", "A1": "90"},
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -253,7 +256,7 @@ def test_an_incomplete_submit_from_the_blank_form_creates_nothing_and_says_so(db
 
 def test_a_refused_submit_keeps_the_answers_as_a_draft_and_says_so(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     response = inspector.post(
         f"/assessments/{aid}/edit",
         {"version": "1", "action": "submit", "A2": "3", "A4": "120", "A5": "abc"},
@@ -300,7 +303,7 @@ def test_any_other_comma_is_a_clear_error(app, typed):
 
 def test_a_sample_size_of_1_200_is_twelve_hundred_over_http(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = {"version": "1", "action": "save", "A20_rate": "95", "A20_sample_size": "1,200"}
     assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 303
     assert assessments.get(db, aid)["answers"]["A20"] == {"rate": 95, "sample_size": 1200}
@@ -311,7 +314,7 @@ def test_a_sample_size_of_1_200_is_twelve_hundred_over_http(db, login_as):
 
 def test_the_total_bar_never_says_complete_while_a_field_is_invalid(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "save"}
     data["A4"] = "120"
     shown = inspector.post(f"/assessments/{aid}/edit", data)
@@ -323,7 +326,7 @@ def test_the_total_bar_never_says_complete_while_a_field_is_invalid(db, login_as
 
 def test_the_total_bar_shows_the_projected_decision_and_g7(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db, "长寿湖"))
+    aid = new_assessment(inspector, waterbody_id(db, "长寿湖"))
     answers = full_reservoir_answers()
     answers["B4"]["tp"] = 0.3  # 劣Ⅴ for a lake
     data = as_form("cq-reservoir", answers) | {"version": "1", "action": "save"}
@@ -344,7 +347,7 @@ def test_the_total_bar_shows_the_projected_decision_and_g7(db, login_as):
 
 def test_the_preview_answers_the_projection(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     water = {"A3_do": "8", "A3_codmn": "2", "A3_cod": "10", "A3_bod5": "2", "A3_nh3n": "0.1"}
     partial = inspector.post(f"/assessments/{aid}/preview", water | {"A3_tp": "0.5"}).get_json()
     assert partial["decision"] == "rejected" and partial["decision_label"] == "不予通过"

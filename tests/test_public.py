@@ -15,9 +15,8 @@ import pytest
 
 from happy_rivers import scoring, store
 from happy_rivers.store import assessments, public, standings, users, waterbodies
-from tests.answers import full_reservoir_answers
-from tests.conftest import PASSWORD, Browser
-from tests.test_board import decide, river
+from tests.answers import full_reservoir_answers, river
+from tests.conftest import PASSWORD, Browser, decide
 
 NAMED = ("御临河", "龙凤溪")
 ADDRESSES = ("198.51.100.23", "203.0.113.77", "192.0.2.150")

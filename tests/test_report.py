@@ -6,16 +6,16 @@ import pytest
 
 from happy_rivers import store
 from tests.answers import full_river_answers
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import as_form, new_assessment, waterbody_id
 
 
 @pytest.fixture
 def accepted(app, login_as):
     """A river acceptance filled in by yubei (渝北区) and accepted by the reviewer."""
     with app.app_context():
-        waterbody_id = river_id(store.get_db())
+        wid = waterbody_id(store.get_db())
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, waterbody_id, kind="acceptance")
+    aid = new_assessment(inspector, wid, kind="acceptance")
     answers = full_river_answers()
     answers["A6"] = 60  # natural shoreline 60 %: 4 × 20/40 = 2.00, total 98.00
     data = as_form("cq-river", answers) | {"version": "1", "action": "submit"}
@@ -69,9 +69,9 @@ def test_result_page_links_to_the_report(accepted, login_as):
 
 def test_an_undecided_report_says_it_is_provisional(app, login_as):
     with app.app_context():
-        waterbody_id = river_id(store.get_db())
+        wid = waterbody_id(store.get_db())
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, waterbody_id)
+    aid = new_assessment(inspector, wid)
     html = inspector.get(f"/assessments/{aid}/report").get_data(as_text=True)
     assert "当前状态：草稿。尚未作出审核结论" in html
     assert "答案尚未填写完整，暂无总分。" in html

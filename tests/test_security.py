@@ -12,8 +12,7 @@ import pytest
 from happy_rivers import create_app
 from happy_rivers.store import assessments, audit, users
 from tests.answers import full_river_answers
-from tests.conftest import PASSWORD, Browser, csrf_token
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import PASSWORD, Browser, as_form, csrf_token, new_assessment, waterbody_id
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "happy_rivers" / "templates"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -44,16 +43,20 @@ def flashes(browser, response) -> str:
 
 def _csrf_targets(db, login_as):
     inspector = login_as("yubei")
-    draft = new_assessment(inspector, river_id(db))
+    draft = new_assessment(inspector, waterbody_id(db))
     full = as_form("cq-river", full_river_answers())
-    in_review = new_assessment(inspector, river_id(db), "acceptance")
+    in_review = new_assessment(inspector, waterbody_id(db), "acceptance")
     submit = full | {"version": "1", "action": "submit"}
     assert inspector.post(f"/assessments/{in_review}/edit", submit).status_code == 302
     beibei = users.by_username(db, "beibei")["id"]
     users.set_active(db, beibei, False, actor=users.by_username(db, "admin"))
     return inspector, {
         "logout": ("yubei", "/logout", {}),
-        "create assessment": ("yubei", f"/waterbodies/{river_id(db, '长寿湖')}/assessments", {}),
+        "create assessment": (
+            "yubei",
+            f"/waterbodies/{waterbody_id(db, '长寿湖')}/assessments",
+            {},
+        ),
         "save draft": ("yubei", f"/assessments/{draft}/edit", {"version": "1", "A1": "1"}),
         "submit": (
             "yubei",
@@ -270,7 +273,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown(app, db, login_as):
 @pytest.fixture
 def draft(db, login_as):
     inspector = login_as("yubei")
-    return inspector, new_assessment(inspector, river_id(db))
+    return inspector, new_assessment(inspector, waterbody_id(db))
 
 
 def _upload(browser, aid, content: bytes, name="photo.png", content_type="image/png", **extra):
@@ -438,8 +441,8 @@ def test_the_login_redirect_carries_next_and_honours_it(client):
 
 def test_bad_input_gets_an_answer_not_a_500(app, db, login_as):
     inspector, reviewer, admin = login_as("yubei"), login_as("reviewer"), login_as("admin")
-    aid = new_assessment(inspector, river_id(db))
-    sub = new_assessment(inspector, river_id(db), "acceptance")
+    aid = new_assessment(inspector, waterbody_id(db))
+    sub = new_assessment(inspector, waterbody_id(db), "acceptance")
     full = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     assert inspector.post(f"/assessments/{sub}/edit", full).status_code == 302
     huge = "99999999999999999999"  # beyond SQLite's INTEGER: no such page, not an OverflowError
@@ -447,7 +450,7 @@ def test_bad_input_gets_an_answer_not_a_500(app, db, login_as):
         (inspector.post(f"/assessments/{aid}/edit", {"version": "abc", "A1": "1"}), 409),
         (inspector.post(f"/assessments/{aid}/edit", {"version": "-5", "A1": "1e999"}), 409),
         (inspector.post(f"/assessments/{aid}/preview", {"A1": "NaN", "A3_tp": "∞"}), 200),
-        (inspector.post(f"/waterbodies/{river_id(db)}/assessments", {"kind": "bogus"}), 302),
+        (inspector.post(f"/waterbodies/{waterbody_id(db)}/assessments", {"kind": "bogus"}), 302),
         (inspector.get("/assessments/abc"), 404),
         (inspector.get("/attachments/-1"), 404),
         (reviewer.post(f"/assessments/{aid}/review", {"action": "hack"}), 302),  # a draft

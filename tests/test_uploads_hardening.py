@@ -10,7 +10,7 @@ import pytest
 
 from happy_rivers import store
 from happy_rivers.store import assessments, users
-from tests.test_inspection_http import new_assessment, river_id
+from tests.conftest import new_assessment, waterbody_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -20,7 +20,7 @@ MB = 1024 * 1024
 @pytest.fixture
 def draft(db, login_as):
     inspector = login_as("yubei")
-    return inspector, new_assessment(inspector, river_id(db))
+    return inspector, new_assessment(inspector, waterbody_id(db))
 
 
 def upload(browser, aid, content=PNG, name="photo.png", content_type="image/png"):

@@ -16,7 +16,7 @@ from happy_rivers import clock, store
 from happy_rivers.scoring import workflow
 from happy_rivers.store import assessments, users
 from tests.answers import full_river_answers
-from tests.test_inspection_http import as_form, errors_in, new_assessment, river_id
+from tests.conftest import as_form, errors_in, new_assessment, review, submitted, waterbody_id
 
 ROLES = ("inspector", "reviewer", "admin")
 STATUSES = tuple(workflow.STATUS_LABELS)
@@ -110,24 +110,6 @@ def audit_rows(db, action, entity_id=None, entity="assessment"):
 
 def hidden_version(html: str) -> str:
     return re.search(r'name="version" type="hidden" value="(\d*)"', html).group(1)
-
-
-def submitted(db, inspector, kind="acceptance", waterbody="御临河", answers=None) -> int:
-    """A new assessment of 御临河, filled in completely and submitted through the form."""
-    aid = new_assessment(inspector, river_id(db, waterbody), kind)
-    data = as_form("cq-river", answers or full_river_answers())
-    version = assessments.get(db, aid)["version"]
-    response = inspector.post(
-        f"/assessments/{aid}/edit", data | {"version": str(version), "action": "submit"}
-    )
-    assert response.status_code == 302
-    assert assessments.get(db, aid)["status"] == "submitted"
-    return aid
-
-
-def review(browser, aid, db, **data):
-    version = str(assessments.get(db, aid)["version"])
-    return browser.post(f"/assessments/{aid}/review", {"version": version} | data)
 
 
 def days_ago(n: int) -> str:
@@ -234,9 +216,9 @@ def test_accepting_grants_the_title_on_the_back_dated_decision_date(db, login_as
     response = review(reviewer, aid, db, action="accept", decided_on="2025-01-07")
     assert response.status_code == 302
     assert assessments.get(db, aid)["decided_on"] == "2025-01-07"
-    waterbody = db["waterbodies"].get(river_id(db))
+    waterbody = db["waterbodies"].get(waterbody_id(db))
     assert (waterbody["status"], waterbody["accepted_on"]) == ("accepted", "2025-01-07")
-    (grant,) = audit_rows(db, "title_granted", river_id(db), entity="waterbody")
+    (grant,) = audit_rows(db, "title_granted", waterbody_id(db), entity="waterbody")
     assert grant["username"] == "reviewer"
     assert grant["before"] == {"status": "building", "accepted_on": None, "revoked_on": None}
     assert grant["after"] == {
@@ -264,14 +246,14 @@ def test_decided_on_cannot_be_in_the_future_or_malformed(db, login_as, decided_o
     assert message in errors_in(response.get_data(as_text=True))
     row = assessments.get(db, aid)
     assert (row["status"], row["decided_on"], row["version"]) == ("submitted", None, 2)
-    assert db["waterbodies"].get(river_id(db))["status"] == "building"
+    assert db["waterbodies"].get(waterbody_id(db))["status"] == "building"
 
 
 def test_a_failed_recheck_revokes_the_title_from_its_decision_date(db, login_as):
     inspector, reviewer = login_as("yubei"), login_as("reviewer")
     acceptance = submitted(db, inspector)
     assert review(reviewer, acceptance, db, action="accept", decided_on="2025-01-07").status_code
-    wid = river_id(db)
+    wid = waterbody_id(db)
     assert db["waterbodies"].get(wid)["status"] == "accepted"
 
     recheck = submitted(db, inspector, kind="recheck")
@@ -378,7 +360,7 @@ def test_a_decided_assessment_is_locked(db, login_as):
 
 def test_optimistic_lock_conflict_keeps_the_loser_input(db, login_as):
     first, second = login_as("yubei"), login_as("yubei")
-    aid = new_assessment(first, river_id(db))
+    aid = new_assessment(first, waterbody_id(db))
     assert hidden_version(first.get(f"/assessments/{aid}/edit").get_data(as_text=True)) == "1"
     assert hidden_version(second.get(f"/assessments/{aid}/edit").get_data(as_text=True)) == "1"
 
@@ -414,7 +396,7 @@ def test_optimistic_lock_conflict_keeps_the_loser_input(db, login_as):
 
 def test_double_submit_changes_the_status_once(db, login_as):
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     first = inspector.post(f"/assessments/{aid}/edit", data)
     second = inspector.post(f"/assessments/{aid}/edit", data)
@@ -436,7 +418,7 @@ def test_double_submit_changes_the_status_once(db, login_as):
 def test_racing_submits_write_once_and_a_stale_one_with_other_answers_conflicts(db, login_as):
     """Two requests that both read the draft before either wrote: the store decides."""
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     yubei = users.by_username(db, "yubei")
     answers = full_river_answers()
     scored = assessments.get(db, aid)["result"]
@@ -500,7 +482,7 @@ def test_nobody_reviews_their_own_assessment(db, login_as, author_step):
     if author_step == "creates":
         aid = submitted(db, admin)
     else:
-        aid = new_assessment(inspector, river_id(db))
+        aid = new_assessment(inspector, waterbody_id(db))
         data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
         assert admin.post(f"/assessments/{aid}/edit", data).status_code == 302
     page = admin.get(f"/assessments/{aid}").get_data(as_text=True)
@@ -605,11 +587,13 @@ def test_demo_data_keeps_four_eyes_and_never_self_review(tmp_path):
 
 def test_a_reviewer_cannot_fill_in_or_submit(db, login_as):
     inspector, reviewer = login_as("yubei"), login_as("reviewer")
-    aid = new_assessment(inspector, river_id(db))
+    aid = new_assessment(inspector, waterbody_id(db))
     data = as_form("cq-river", full_river_answers()) | {"version": "1", "action": "submit"}
     assert reviewer.post(f"/assessments/{aid}/edit", data).status_code == 302
     assert (
-        reviewer.post(f"/waterbodies/{river_id(db)}/assessments", {"kind": "recheck"}).status_code
+        reviewer.post(
+            f"/waterbodies/{waterbody_id(db)}/assessments", {"kind": "recheck"}
+        ).status_code
         == 403
     )
     row = assessments.get(db, aid)

@@ -81,8 +81,8 @@ def test_invalid_input_is_named_at_the_field_and_nothing_typed_is_lost(new_page,
         dialog.dismiss()
 
     page.on("dialog", stay)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
-    page.wait_for_timeout(300)
+    with page.expect_event("dialog"):  # wait for the question itself, not a fixed time
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
     assert dialogs == ["beforeunload"]
     expect(sewage).to_have_value("120")
     page.remove_listener("dialog", stay)

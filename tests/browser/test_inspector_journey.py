@@ -75,8 +75,8 @@ def test_inspector_fills_a_river_assessment_on_a_phone(new_page, live_app):
             dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog"):  # wait for the question itself, not a fixed time
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="河湖").click()
     assert dialogs == ["beforeunload"]
     assert page.url == edit_url
     expect(page.get_by_label("防洪达标率")).to_have_value("96.5")
