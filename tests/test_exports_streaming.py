@@ -15,7 +15,7 @@ import tracemalloc
 import pytest
 from openpyxl import load_workbook
 
-from tests.test_board import build_history
+from tests.conftest import build_history
 
 # every column but the id: a copy of a decided assessment is a valid decided assessment
 COPIED = (

@@ -16,8 +16,7 @@ from happy_rivers import create_app, scoring, store
 from happy_rivers.mail import Mailer, mailer
 from happy_rivers.store import assessments, notifications, users, waterbodies
 from tests.answers import full_river_answers
-from tests.conftest import PASSWORD, Browser
-from tests.test_inspection_http import as_form, new_assessment, river_id
+from tests.conftest import PASSWORD, Browser, as_form, new_assessment, waterbody_id
 
 
 def user_id(db, username: str) -> int:
@@ -55,7 +54,7 @@ def test_the_review_loop_tells_each_side_in_turn(db, login_as):
     users.create(db, "reviewer2", PASSWORD, "reviewer")
     inspector, reviewer = login_as("yubei"), login_as("reviewer")
     assert unread_badge(reviewer) is None
-    aid = new_assessment(inspector, river_id(db), kind="acceptance")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     submit(inspector, aid, 1)
     # every reviewer hears of the submission; the inspector is not told of their own act
     assert kinds(db, "reviewer") == kinds(db, "reviewer2") == ["submitted"]
@@ -84,7 +83,7 @@ def test_the_review_loop_tells_each_side_in_turn(db, login_as):
 
 def test_english_inbox_translates_the_message_and_its_labels(db, login_as):
     inspector, reviewer = login_as("yubei"), login_as("reviewer")
-    aid = new_assessment(inspector, river_id(db), kind="acceptance")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     submit(inspector, aid, 1)
     reviewer.get("/lang/en")
     page = reviewer.get("/inbox").get_data(as_text=True)
@@ -93,9 +92,9 @@ def test_english_inbox_translates_the_message_and_its_labels(db, login_as):
 
 def test_read_and_unread(db, login_as):
     inspector, reviewer = login_as("yubei"), login_as("reviewer")
-    first = new_assessment(inspector, river_id(db), kind="acceptance")
+    first = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     submit(inspector, first, 1)
-    second = new_assessment(inspector, river_id(db, "长寿湖"), kind="self")
+    second = new_assessment(inspector, waterbody_id(db, "长寿湖"), kind="self")
     data = as_form("cq-reservoir", {}) | {"version": "1", "action": "save"}
     assert inspector.post(f"/assessments/{second}/edit", data).status_code in (302, 303)
     rows = notifications.inbox(db, user_id(db, "reviewer"))
@@ -138,7 +137,7 @@ def test_experts_hear_when_named_and_are_led_to_their_form(db, app, login_as):
     for name in ("e1", "e2", "e3"):
         users.create(db, name, PASSWORD, "expert")
     inspector = login_as("yubei")
-    aid = new_assessment(inspector, river_id(db), kind="acceptance")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
     submit(inspector, aid, 1)
     reviewer = login_as("reviewer")
     response = reviewer.post(f"/assessments/{aid}/panel", {"experts": ["e1", "e2"]})
@@ -161,7 +160,7 @@ def test_a_rolled_back_event_leaves_no_notification(db):
         with store.write(db):
             assessments.create(
                 db,
-                waterbody_id=river_id(db),
+                waterbody_id=waterbody_id(db),
                 kind="acceptance",
                 rubric_id=rubric.id,
                 rubric_version=rubric.version,
@@ -275,7 +274,7 @@ def test_email_copy_reaches_a_real_smtp_server_after_the_commit(tmp_path, smtp):
     reviewer, inspector = sign_in(app, "reviewer"), sign_in(app, "yubei")
     assert reviewer.post("/inbox/email", {"email": "shen@example.com"}).status_code == 303
     with app.app_context():
-        waterbody = river_id(store.get_db())
+        waterbody = waterbody_id(store.get_db())
     aid = new_assessment(inspector, waterbody, kind="acceptance")
     submit(inspector, aid, 1)
     assert handler.wait_for(1)
@@ -304,7 +303,7 @@ def test_a_mail_server_that_is_down_does_not_fail_the_request(tmp_path, caplog):
     reviewer, inspector = sign_in(app, "reviewer"), sign_in(app, "yubei")
     reviewer.post("/inbox/email", {"email": "shen@example.com"})
     with app.app_context():
-        waterbody = river_id(store.get_db())
+        waterbody = waterbody_id(store.get_db())
     aid = new_assessment(inspector, waterbody, kind="acceptance")
     with caplog.at_level(logging.ERROR, logger="happy_rivers.mail"):
         submit(inspector, aid, 1)  # 302 as always

@@ -43,6 +43,9 @@ assert form.status_code == 200, form.status_code
 html = form.get_data(as_text=True)
 assert 'name="A1"' in html and "防洪达标率" in html
 assert client.get("/static/css/app.css").status_code == 200
+client.get("/lang/en")  # the compiled English catalog is found in the installed package
+english = client.get(f"/waterbodies/{wid}/assessments/new?kind=self").get_data(as_text=True)
+assert "Flood-control compliance rate" in english, "no English catalog"
 print("served")
 """
 
@@ -69,7 +72,7 @@ def test_the_wheel_installs_an_app_that_serves_a_form_from_another_folder(tmp_pa
         "happy_rivers/static/geo/chongqing_districts.json",
         "happy_rivers/scoring/rubrics/cq-river-2025.1.toml",
         "happy_rivers/scoring/targets.toml",
-        "happy_rivers/translations/en/LC_MESSAGES/messages.po",
+        "happy_rivers/translations/en/LC_MESSAGES/messages.mo",  # compiled by the build
     ):
         assert expected in names, expected
     assert not [n for n in names if n.startswith(("tests/", "bench/", "instance/"))]
