@@ -39,9 +39,9 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 # Translations (README, "Translations"). `make translations` finds every message id (babel.cfg;
-# N_ and _ are pybabel's default keywords, lazy_gettext is added — tests/test_i18n.py extracts the
-# same way), adds new ids to each catalog with an empty translation, drops unused ones, compiles
-# the catalogs and lists the ids that still need English. Fill those in by hand in the .po, then
+# N_ and _ are pybabel's default keywords, lazy_gettext and scoring's Text are added —
+# tests/test_i18n.py extracts the same way), adds new ids to each catalog with an empty
+# translation, drops unused ones, compiles the catalogs and lists the ids that still need English. Fill those in by hand in the .po, then
 # `make catalogs` (or `make translations` again) compiles. One msgid and msgstr per line, sorted,
 # file names without line numbers: a moved string changes nothing, and merges stay local.
 CATALOGS := happy_rivers/translations
@@ -50,7 +50,7 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.p
 
 translations: $(VENV)/.installed
 	@mkdir -p build
-	$(PYBABEL) -q extract -F babel.cfg -k lazy_gettext --add-location=file --sort-output \
+	$(PYBABEL) -q extract -F babel.cfg -k lazy_gettext -k Text --add-location=file --sort-output \
 		--no-wrap -o build/messages.pot .
 	$(PYBABEL) -q update -i build/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete \
 		--no-fuzzy-matching --ignore-pot-creation-date

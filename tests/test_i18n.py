@@ -21,7 +21,8 @@ from tests.conftest import as_form, new_assessment, waterbody_id
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "happy_rivers" / "translations"
 # `make translations` extracts with babel.cfg and pybabel's default keywords plus lazy_gettext
-KEYWORDS = DEFAULT_KEYWORDS | {"lazy_gettext": None}
+# and scoring's Text (happy_rivers/scoring/text.py)
+KEYWORDS = DEFAULT_KEYWORDS | {"lazy_gettext": None, "Text": None}
 
 
 def message_ids() -> dict[str, list[str]]:
@@ -195,3 +196,18 @@ def test_the_wheel_carries_the_compiled_catalog(tmp_path):
     translations = Translations(io.BytesIO(mo))
     assert translations.gettext("保存草稿") == "Save draft"
     assert translations.gettext("请填写用户名") == english_catalog().get("请填写用户名").string
+
+
+def test_stored_reasons_and_explanations_show_in_english(filled):
+    """The database holds them in Chinese; the result page and report show them in English."""
+    inspector, aid = filled
+    data = as_form("cq-river", full_river_answers()) | {"version": "2", "action": "submit"}
+    assert inspector.post(f"/assessments/{aid}/edit", data).status_code == 302
+    inspector.get("/lang/en")
+    for url in (f"/assessments/{aid}", f"/assessments/{aid}/report"):
+        html = page(inspector, url)
+        assert "reaches the acceptance line of 90 pts, every dimension reaches 60%" in html, url
+        assert "验收线" not in html, url
+        assert re.search(r"→ 7 pts</td>", html), url  # an explanation's points
+    inspector.get("/lang/zh")
+    assert "达到 90 分的验收线" in page(inspector, f"/assessments/{aid}")

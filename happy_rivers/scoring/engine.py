@@ -11,6 +11,7 @@ from .panel import PanelSummary, read_panel
 from .panel import explain as panel_explain
 from .rubric import Rubric
 from .rules import RULES, FieldErrors, compile_fast, fmt
+from .text import Named, Text
 from .water import WORST, WaterQuality
 
 CENT = Decimal("0.01")
@@ -105,7 +106,7 @@ class IndicatorResult:
         text = self._explain
         if text is None and self._explain_fn is not None:
             points, args = self._explain_args
-            text = self._explain = f"{self._explain_fn(*args)} → {fmt(points)} 分"
+            text = self._explain = with_points(self._explain_fn(*args), points)
             self._explain_fn, self._explain_args = None, ()
         return text
 
@@ -345,7 +346,7 @@ def _evaluate(
             max=ind.max,
             points=points,
             input=value,
-            explain=f"{scored.explain} → {fmt(points)} 分",
+            explain=with_points(scored.explain, points),
             water_quality=scored.water_quality,
         )
     return results, errors, missing
@@ -472,7 +473,8 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
         ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
         errors.update(gate_errors)
     for code in missing:
-        errors[code] = f"请填写「{rubric.indicators[code].name}」"
+        ind = rubric.indicators[code]
+        errors[code] = Text("请填写「%(name)s」", name=Named(ind.name, ind.name_en))
     if errors:
         raise InvalidAnswers(errors)
 
@@ -523,25 +525,67 @@ def grade_for(rubric: Rubric, total: Decimal) -> str:
     return next(g.label for g in rubric.grades if total >= g.min)
 
 
+def with_points(explain: str, points: Decimal) -> Text:
+    """An indicator's explanation followed by its points: "… → 4.5 分"."""
+    shown = fmt(points)
+    # every indicator of every result: the Chinese written directly, not through msgid % values
+    return Text.formatted(
+        f"{explain} → {shown} 分",
+        N_("%(explain)s → %(points)s 分"),
+        {"explain": explain, "points": shown},
+    )
+
+
 def _decide(rubric, total, dimensions, gates) -> tuple[str, list[str]]:
-    """The decision rules of RUBRIC.md, in their order, with the reasons in plain Chinese."""
+    """The decision rules of RUBRIC.md, in their order, with the reasons in plain Chinese
+    (scoring.text: the pages show them in English too)."""
     if gates:
-        return "rejected", [f"触发一票否决条件 {g.code}：{g.name}（{g.note}）。" for g in gates]
+        return "rejected", [
+            Text(
+                "触发一票否决条件 %(code)s：%(name)s（%(note)s）。",
+                code=g.code,
+                name=Named(g.name, rubric.gate(g.code).name_en),
+                note=g.note,
+            )
+            for g in gates
+        ]
     low = [d for d in dimensions.values() if not d.floor_met]
     if low:
         pct = fmt(rubric.dimension_floor * 100)
         return "rejected", [
-            f"「{d.name}」得分 {d.score}，低于满分 {fmt(d.max)} 的 {pct}%（{round2(d.floor)} 分）。"
+            Text(
+                "「%(name)s」得分 %(score)s，低于满分 %(max)s 的 %(pct)s%%（%(floor)s 分）。",
+                name=Named(d.name, rubric.dimension(d.code).name_en),
+                score=str(d.score),
+                max=fmt(d.max),
+                pct=pct,
+                floor=str(round2(d.floor)),
+            )
             for d in low
         ]
     if total >= rubric.accept_total:
         return "accepted", [
-            f"总分 {total} 分，达到 {fmt(rubric.accept_total)} 分的验收线，各维度均达到满分的 "
-            f"{fmt(rubric.dimension_floor * 100)}%，且未触发否决条件。"
+            Text(
+                "总分 %(total)s 分，达到 %(line)s 分的验收线，各维度均达到满分的 %(pct)s%%，"
+                "且未触发否决条件。",
+                total=str(total),
+                line=fmt(rubric.accept_total),
+                pct=fmt(rubric.dimension_floor * 100),
+            )
         ]
     if total >= rubric.conditional_total:
         return "conditional", [
-            f"总分 {total} 分，达到 {fmt(rubric.conditional_total)} 分但低于 "
-            f"{fmt(rubric.accept_total)} 分，须限期整改后复核。"
+            Text(
+                "总分 %(total)s 分，达到 %(line)s 分但低于 %(accept)s 分，须限期整改后复核。",
+                total=str(total),
+                line=fmt(rubric.conditional_total),
+                accept=fmt(rubric.accept_total),
+            )
         ]
-    return "rejected", [f"总分 {total} 分，低于 {fmt(rubric.conditional_total)} 分。"]
+    return "rejected", [
+        Text(
+            "总分 %(total)s 分，低于 %(line)s 分。",
+            total=str(total),
+            line=fmt(rubric.conditional_total),
+        )
+    ]

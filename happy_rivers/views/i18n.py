@@ -12,6 +12,10 @@ from pathlib import Path
 from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, get_translations
 
+from happy_rivers import scoring
+from happy_rivers.scoring.text import Joined, Named, Text
+from happy_rivers.store import panels
+
 from .auth import safe_next
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -49,6 +53,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
 
+    app.jinja_env.filters["tr"] = translate
+
     @app.context_processor
     def language_context():
         lang = str(get_locale() or "zh")
@@ -76,6 +82,50 @@ def current_language() -> str:
     except AttributeError:
         g._request_language = str(get_locale() or "zh")
         return g._request_language
+
+
+def translate(value):
+    """A text from scoring (happy_rivers.scoring.text) in the page's language, its values
+    translated too; any other value unchanged (data, or a text stored without its message id)."""
+    if current_language() == "zh" or not isinstance(value, str):
+        return value
+    if isinstance(value, Named):
+        return value.en
+    if isinstance(value, Joined):
+        return ", ".join(translate(item) for item in value.items)
+    if isinstance(value, Text):
+        values = {key: translate(item) for key, item in value.values.items()}
+        return _translations().ugettext(value.msgid) % values
+    return value
+
+
+def with_texts(assessment: dict, rubric, panel: dict | None = None) -> dict | None:
+    """The assessment's stored result, its explanations and reasons able to show in English.
+
+    The database holds them as plain Chinese strings; scoring the same answers again gives the
+    same strings as scoring.text.Text, which know their message ids. Each stored string is
+    swapped for the fresh one that reads the same (with and without the expert panel's points,
+    whichever the result was scored with); a string that no longer matches — scored by an
+    older rubric or rule — stays as stored. Chinese pages need none of this.
+    """
+    result = assessment.get("result")
+    if not result or current_language() == "zh":
+        return result
+    texts: dict[str, str] = {}
+    for panel_input in (None, panels.panel_input(panel) if panel else None):
+        try:
+            fresh = scoring.score(rubric, assessment["answers"], panel=panel_input)
+        except scoring.InvalidAnswers:
+            continue
+        texts.update((str(t), t) for t in fresh.reasons)
+        texts.update((str(i.explain), i.explain) for i in fresh.indicators.values())
+    return result | {
+        "reasons": [texts.get(r, r) for r in result.get("reasons", [])],
+        "indicators": {
+            code: i | {"explain": texts.get(i.get("explain"), i.get("explain"))}
+            for code, i in result.get("indicators", {}).items()
+        },
+    }
 
 
 def localized(zh: str, en: str | None) -> str:

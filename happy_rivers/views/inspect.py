@@ -44,6 +44,7 @@ from happy_rivers.store.idempotency import Answer
 from . import idempotency as keys
 from .auth import actor, client_ip
 from .helpers import render_error
+from .i18n import with_texts
 
 bp = Blueprint("inspect", __name__)
 
@@ -682,7 +683,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
         "inspect/result.html",
         assessment=assessment,
         rubric=rubric,
-        result=assessment["result"],
+        result=with_texts(assessment, rubric, panel),
         preview=scoring.preview(rubric, assessment["answers"]),
         attachments=assessments.attachments(db, assessment["id"]),
         history=history,

@@ -16,7 +16,7 @@ from happy_rivers.scoring.engine import DECISION_LABELS
 from happy_rivers.store import assessments, waterbodies
 
 from . import charts
-from .i18n import localized
+from .i18n import localized, with_texts
 from .inspect import load_assessment, rubric_of
 from .panel import decision_basis, panel_view
 
@@ -30,7 +30,7 @@ def assessment_report(assessment_id: int):
     assessment, panel = decision_basis(assessment)
     rubric = rubric_of(assessment)
     db = store.get_db()
-    result = assessment["result"]
+    result = with_texts(assessment, rubric, panel)
     return render_template(
         "report/assessment.html",
         assessment=assessment,
