@@ -31,13 +31,14 @@ import io
 import shutil
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from happy_rivers import create_app, scoring, store
-from happy_rivers.store import assessments, panels, users, waterbodies
+from happy_rivers.store import assessments, panels, publicity, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
 from tests.conftest import PASSWORD, Browser, as_form, csrf_token
 
@@ -387,6 +388,31 @@ MATRIX: list[Route] = [
     row("POST", "/inbox/email", LOGIN, *same(To("/inbox", status=303)),
         experts=(To("/inbox", status=303),) * 2, data={"email": "me@example.com"}),
     row("POST", "/inbox/email", LOGIN, *same(422), experts=(422, 422), data={"email": "me@"}),
+    # 公示 and 命名: administrators only; the open notices are public ------------------------------
+    row("GET", "/publicity", LOGIN, 403, 403, 403, 200),
+    row("POST", "/publicity", LOGIN, 403, 403, 403, To("/publicity/{new_batch}", status=303),
+        data={"assessment_ids": "{awaiting}", "starts_on": "2025-06-03", "working_days": "5",
+              "contact": "市河长办"}),
+    row("POST", "/publicity", LOGIN, 403, 403, 403, 422,
+        data={"assessment_ids": "{awaiting}", "starts_on": "2025-05-30", "contact": "市河长办"}),
+    row("GET", "/publicity/{batch}", LOGIN, 403, 403, 403, 200),
+    row("GET", "/publicity/{missing}", LOGIN, 403, 403, 403, 404),
+    row("POST", "/publicity/{batch}/objections", LOGIN, 403, 403, 403,
+        To("/publicity/{batch}", status=303),
+        data={"received_on": "2025-06-05", "channel": "letter", "content": "来信"}),
+    row("POST", "/publicity/{batch}/objections", LOGIN, 403, 403, 403, 422,
+        data={"received_on": "2025-06-05", "channel": "pigeon", "content": "来信"}),
+    row("POST", "/publicity/{missing}/objections", LOGIN, 403, 403, 403, 404,
+        data={"received_on": "2025-06-05", "channel": "letter", "content": "来信"}),
+    row("POST", "/publicity/{batch}/objections/{objection}/resolution", LOGIN, 403, 403, 403,
+        To("/publicity/{batch}", status=303), data={"resolution": "已答复来信人"}),
+    row("POST", "/publicity/{batch}/objections/{missing}/resolution", LOGIN, 403, 403, 403,
+        404, data={"resolution": "已答复来信人"}),
+    row("POST", "/publicity/{batch}/name", LOGIN, 403, 403, 403,
+        To("/publicity/{batch}", status=303), data={"named_on": "2025-06-20"}),
+    row("POST", "/publicity/{batch}/name", LOGIN, 403, 403, 403, 422,
+        data={"named_on": "2025-06-09"}),  # the notice's last day: naming from 06-10
+    row("GET", "/public/publicity", 200, *same(200), experts=(200, 200)),
 ]
 # fmt: on
 
@@ -417,6 +443,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
             "registry",
             "public",
             "inbox",
+            "publicity",
         )
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -545,6 +572,44 @@ def _build_world(db) -> dict:
         },
         user=user["yubei"],
     )
+    # 公示: 御临河's recheck accepted (in a batch, with a resolved objection, its notice long
+    # over), 龙凤溪's 自评 accepted and waiting to be listed
+    listed = make(yulin, "recheck", river, full_river_answers())
+    submit(listed, river, full_river_answers())
+    assessments.review(
+        db, listed, action="accept", user=user["reviewer"], decided_on="2025-06-01", publicity=True
+    )
+    waiting = assessments.create(
+        db,
+        waterbody_id=longfeng,
+        kind="self",
+        rubric_id=river.id,
+        rubric_version=river.version,
+        answers=full_river_answers(),
+        scored=scoring.score(river, full_river_answers()).to_dict(),
+        user=user["beibei"],
+        submit=True,
+    )
+    assessments.review(
+        db, waiting, action="accept", user=user["reviewer"], decided_on="2025-06-01", publicity=True
+    )
+    batch = publicity.create(
+        db,
+        assessment_ids=[listed],
+        starts_on=date(2025, 6, 3),
+        working_days=5,
+        contact="市河长办 023-6000 0000",
+        user=user["admin"],
+    )
+    objection = publicity.add_objection(
+        db,
+        batch["id"],
+        received_on=date(2025, 6, 4),
+        channel="phone",
+        content="来电反映河面有漂浮物",
+        resolution="已核查清理",
+        user=user["admin"],
+    )
     version = {a["id"]: a["version"] for a in assessments.list_assessments(db, decode=False)}
     (notification,) = db.execute(
         "SELECT min(id) FROM notifications WHERE user_id = ?", [user["yubei"]["id"]]
@@ -554,6 +619,10 @@ def _build_world(db) -> dict:
         "yulin": yulin,
         "houhe": houhe,
         "new_waterbody": houhe + 1,
+        "batch": batch["id"],
+        "new_batch": batch["id"] + 1,
+        "objection": objection["id"],
+        "awaiting": waiting,
         "import_token": IMPORT_TOKEN,
         "changshou": changshou,
         "draft": draft,
@@ -628,6 +697,9 @@ def fingerprint(app) -> tuple:
                 "panels",
                 "panel_experts",
                 "api_tokens",
+                "publicity_batches",
+                "publicity_items",
+                "publicity_objections",
             )
         )
     folder = Path(app.config["UPLOAD_FOLDER"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -280,12 +280,18 @@ def test_a_rejected_or_conditional_decision_is_not_listed(db):
 # --- objections and naming --------------------------------------------------------------------
 
 
+def open_notice(db) -> dict:
+    """A notice that starts today, so it has not ended (decided five days ago)."""
+    today = clock.today()
+    aid = decide(db, "御临河", (today - timedelta(5)).isoformat())
+    return notice(db, [aid], today.isoformat())
+
+
 def test_naming_before_the_notice_has_ended_is_refused(db):
-    aid = decide(db, "御临河", "2026-11-20")
-    batch = notice(db, [aid], "2026-12-01")  # ends after today (the tests' clock is real)
+    batch = open_notice(db)
     with pytest.raises(PublicityStateError) as raised:
-        publicity.name(db, batch["id"], named_on=date(2026, 12, 1), user=admin(db))
-    assert "起方可命名" in raised.value.message
+        publicity.name(db, batch["id"], named_on=clock.today(), user=admin(db))
+    assert f"{batch['naming_from']} 起方可命名" in raised.value.message
 
 
 def test_the_naming_date_must_follow_the_notice_and_not_be_in_the_future(story, db):
@@ -434,3 +440,113 @@ def test_the_demo_names_its_batches_after_notices_and_has_one_open(tmp_path):
         for i in publicity.get(db, current["id"])["items"]
     ]
     assert statuses == ["publicity"] * 3
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_an_admin_publishes_records_and_names_through_the_pages(app, db, login_as, client):
+    app.config["PUBLICITY"] = True
+    yulin = decide(db, "御临河", "2025-12-10")
+    admin_page = login_as("admin")
+    page = admin_page.get("/publicity").get_data(as_text=True)
+    assert f'name="assessment_ids" value="{yulin}"' in page
+
+    response = admin_page.post(
+        "/publicity",
+        data={
+            "assessment_ids": [str(yulin)],
+            "starts_on": "2025-12-15",
+            "working_days": "5",
+            "contact": "市河长办 023-6000 0000",
+        },
+    )
+    assert response.status_code == 303
+    batch_url = response.headers["Location"]
+    batch_id = int(batch_url.rsplit("/", 1)[1])
+    page = admin_page.get(batch_url).get_data(as_text=True)
+    assert "2025-12-15 — 2025-12-19" in page and "御临河" in page
+
+    # anybody reads the notice, without signing in; nothing internal shows
+    public = client.get("/public/publicity").get_data(as_text=True)
+    assert "御临河" in public and "市河长办 023-6000 0000" in public
+    assert "100.00" not in public and "reviewer" not in public
+
+    response = admin_page.post(
+        f"/publicity/{batch_id}/objections",
+        data={
+            "received_on": "2025-12-16",
+            "channel": "letter",
+            "content": "来信反映岸线仍有违建",
+            "assessment_id": str(yulin),
+        },
+    )
+    assert response.status_code == 303
+    assert "来信反映岸线仍有违建" not in client.get("/public/publicity").get_data(as_text=True)
+    (objection,) = publicity.get(db, batch_id)["objections"]
+
+    # naming waits for the objection's resolution
+    response = admin_page.post(f"/publicity/{batch_id}/name", data={"named_on": "2026-01-05"})
+    assert response.status_code == 409
+    assert "1 条异议未记录处理结果" in response.get_data(as_text=True)
+    response = admin_page.post(
+        f"/publicity/{batch_id}/objections/{objection['id']}/resolution",
+        data={"resolution": "经核查已拆除"},
+    )
+    assert response.status_code == 303
+    response = admin_page.post(f"/publicity/{batch_id}/name", data={"named_on": "2026-01-05"})
+    assert response.status_code == 303
+    assert waterbodies.get(db, waterbody_id(db, "御临河"))["accepted_on"] == "2026-01-05"
+    assert "御临河" not in client.get("/public/publicity").get_data(as_text=True)
+    assert accepted_on_page(admin_page, "2026-01-04") == 0
+    assert accepted_on_page(admin_page, "2026-01-05") == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"starts_on": "2025-13-01"}, "starts_on", "日期格式应为 YYYY-MM-DD"),
+        ({"starts_on": ""}, "starts_on", "请填写日期"),
+        ({"working_days": "五"}, "working_days", "须为整数"),
+        ({"contact": ""}, "contact", "请填写联系方式"),
+        ({"assessment_ids": []}, "assessment_ids", "请至少选择一个待公示的评估"),
+    ],
+)
+def test_a_bad_batch_form_shows_the_message_beside_its_field(db, login_as, data, field, message):
+    yulin = decide(db, "御临河", "2025-12-10")
+    form = {
+        "assessment_ids": [str(yulin)],
+        "starts_on": "2025-12-15",
+        "working_days": "5",
+        "contact": "市河长办",
+    } | data
+    response = login_as("admin").post("/publicity", data=form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'<p class="error" id="{field}-error" role="alert">{message}' in page
+    assert db["publicity_batches"].count == 0
+
+
+def test_a_removal_without_a_reason_is_shown_beside_its_item(story, db, login_as):
+    batch_id = story["january"]["id"]
+    response = login_as("admin").post(
+        f"/publicity/{batch_id}/name",
+        data={"named_on": "2026-01-05", "remove": [str(story["yulin"])]},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="reason-{story["yulin"]}-error" role="alert">请填写移出理由' in page
+    assert publicity.get(db, batch_id)["named_on"] is None
+
+
+def test_naming_too_early_is_refused_with_the_first_possible_day(db, login_as):
+    batch = open_notice(db)
+    admin_page = login_as("admin")
+    page = admin_page.get(f"/publicity/{batch['id']}").get_data(as_text=True)
+    assert f"{batch['naming_from']} 起方可命名" in page
+    assert f'action="/publicity/{batch["id"]}/name"' not in page
+    response = admin_page.post(
+        f"/publicity/{batch['id']}/name", data={"named_on": clock.today().isoformat()}
+    )
+    assert response.status_code == 409
+    assert publicity.get(db, batch["id"])["named_on"] is None

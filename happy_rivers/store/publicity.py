@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from happy_rivers import clock
 from happy_rivers.scoring.process import notice_period
 
-from . import audit, now, write
+from . import audit, notifications, now, write
 from .standings import invalidate_standings
 
 CHANNELS = ("phone", "letter", "email", "visit", "online")
@@ -506,3 +506,19 @@ def _set_waterbody(db: Database, waterbody_id: int, changes: dict) -> dict:
     current = db["waterbodies"].get(waterbody_id)
     db["waterbodies"].update(waterbody_id, changes)
     return {k: current[k] for k in changes}
+
+
+def announce_ended(db: Database, today: date | None = None) -> int:
+    """Tell every administrator, once per batch, that a notice has ended and the batch may be
+    named (store.notifications' hook). A notice ends by the calendar, not by a write, so this
+    runs when an administrator opens the 公示 pages; it writes only for batches not yet
+    announced. Returns how many batches were announced."""
+    announced = 0
+    for batch in notices_ended(db, today):
+        key = f"notice_ended:{batch['id']}"
+        if db.execute("SELECT 1 FROM notifications WHERE dedupe = ? LIMIT 1", [key]).fetchone():
+            continue
+        title = f"#{batch['id']} {batch['starts_on']}—{batch['ends_on']}"
+        notifications.notice_ended(db, batch["id"], title=title, ends_on=batch["ends_on"])
+        announced += 1
+    return announced

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         inspect,
         panel,
         public,
+        publicity,
         pwa,
         registry,
         report,
@@ -50,5 +51,6 @@ def init_app(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(publicity.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)

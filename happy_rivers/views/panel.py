@@ -75,6 +75,7 @@ EXPERT_PAGES = {
     "public.index",
     "public.district",
     "public.waterbody",
+    "publicity.public",
 }
 EXPERT_API = {
     "api.openapi",
