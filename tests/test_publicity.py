@@ -550,3 +550,24 @@ def test_naming_too_early_is_refused_with_the_first_possible_day(db, login_as):
     )
     assert response.status_code == 409
     assert publicity.get(db, batch["id"])["named_on"] is None
+
+
+def test_administrators_hear_once_that_a_notice_has_ended(story, db, login_as):
+    def told() -> list[str]:
+        return [
+            r["params"]
+            for r in db.query(
+                "SELECT n.params FROM notifications n JOIN users u ON u.id = n.user_id "
+                "WHERE u.username = 'admin' AND n.kind = 'notice_ended'"
+            )
+        ]
+
+    assert told() == []
+    admin_page = login_as("admin")
+    assert admin_page.get("/publicity").status_code == 200
+    (params,) = told()
+    assert f'"batch_id": {story["january"]["id"]}' in params and "2025-12-19" in params
+    admin_page.get(f"/publicity/{story['january']['id']}")
+    assert len(told()) == 1
+    page = admin_page.get("/inbox").get_data(as_text=True)
+    assert "公示已结束，可以命名" in page
