@@ -7,13 +7,16 @@ in 北碚区; yubei inspects 渝北区, beibei 北碚区. tests/answers.py: comp
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from happy_rivers import clock
 from happy_rivers.store import assessments, audit, users
 from happy_rivers.views import api as api_views
+from happy_rivers.views import api_schemas
 from tests.answers import full_reservoir_answers, full_river_answers
+from tests.api_document import conforms
 
 TODAY = clock.today()
 RIVER_DIMENSIONS_FULL = {
@@ -28,15 +31,25 @@ RIVER_DIMENSIONS_FULL = {
 
 
 class Api:
-    """A test client that sends one user's bearer token with every request."""
+    """A test client that sends one user's bearer token with every request, and checks every
+    answer against the OpenAPI document the app serves (tests/api_document.py): a status the
+    document does not list, or a body that does not match its schema, fails the test."""
 
     def __init__(self, client, token: str | None):
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._document = None
 
     def call(self, method: str, path: str, **kw):
         headers = self.headers | kw.pop("headers", {})
-        return self.client.open("/api/v1" + path, method=method, headers=headers, **kw)
+        response = self.client.open("/api/v1" + path, method=method, headers=headers, **kw)
+        conforms(self.document(), method, path, response)
+        return response
+
+    def document(self) -> dict:
+        if self._document is None:
+            self._document = self.client.get("/api/v1/openapi.json").get_json()
+        return self._document
 
     def get(self, path, **kw):
         return self.call("GET", path, **kw)
@@ -840,7 +853,11 @@ def test_whoever_corrected_the_answers_cannot_decide_them(api, db):
     refused = corrector.post(f"/assessments/{aid}/review", {"action": "accept"})
     assert refused.status_code == 403
     message = "您更正过该评估的答案，结论须由另一位审核员作出；您可以退回修改"
-    assert refused.get_json() == {"error": message, "errors": {"action": message}}
+    assert refused.get_json() == {
+        "error": message,
+        "errors": {"action": message},
+        "codes": {"action": "403.1"},
+    }
     assert assessments.get(db, aid)["status"] == "submitted"
     assert audit_actions(db, aid)[-1] == "review_refused"
 
@@ -1182,3 +1199,93 @@ def test_openapi_operations_document_their_errors_and_refs_resolve(api):
         for part in target.split("/"):
             node = node[part]  # KeyError = a dangling $ref
         assert node
+
+
+# ---------------------------------------------------------------------------------------------
+# Error codes beside the messages (the catalog: views/api_schemas.PROBLEMS, docs/api.md)
+
+
+@pytest.mark.parametrize(
+    "method,path,data,codes",
+    [
+        ("POST", "/score", "{oops", {"body": "422.1"}),
+        ("POST", "/score", "[1]", {"body": "422.2"}),
+        (
+            "POST",
+            "/score",
+            '{"rubric": "cq-river", "answers": {"A1": NaN}}',
+            {"answers.A1": "422.8"},
+        ),
+        (
+            "POST",
+            "/score",
+            '{"rubric": "cq-river", "answers": {"A1": "\\ud800"}}',
+            {"answers.A1": "422.9"},
+        ),
+        ("POST", "/score", {"rubric": "cq-river"}, {"answers": "422.3"}),
+        ("POST", "/score", {"rubric": "cq-lake", "answers": {}}, {"rubric": "422.10"}),
+        (
+            "POST",
+            "/score",
+            {"rubric": "cq-river", "version": "1999.9", "answers": {}},
+            {"version": "422.10"},
+        ),
+        (
+            "POST",
+            "/score",
+            {"rubric": "cq-river", "answers": full_river_answers() | {"A1": 120}},
+            {"A1": "422.11"},
+        ),
+        ("POST", "/assessments", {}, {"waterbody_id": "422.3"}),
+        (
+            "POST",
+            "/assessments",
+            {"waterbody_id": True, "submit": "yes"},
+            {"waterbody_id": "422.4", "submit": "422.4"},
+        ),
+        ("POST", "/assessments", {"waterbody_id": 0}, {"waterbody_id": "422.6"}),
+        ("POST", "/assessments", {"waterbody_id": 1, "kind": "monthly"}, {"kind": "422.5"}),
+        ("GET", "/progress?as_of=2025-W02-2", None, {"as_of": "422.7"}),
+        ("GET", "/leaderboard/waterbodies?year=25&district=火星区", None, {"year": "422.7"}),
+        ("GET", "/leaderboard/waterbodies?district=火星区", None, {"district": "422.10"}),
+        ("GET", "/waterbodies?kind=lake&status=done", None, {"kind": "422.5", "status": "422.5"}),
+    ],
+)
+def test_every_422_has_a_stable_code_per_field(api, method, path, data, codes):
+    kw = {"json": data} if isinstance(data, dict) else {"data": data}
+    if isinstance(data, str):
+        kw["headers"] = {"Content-Type": "application/json"}
+    response = api("admin").call(method, path, **kw)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["codes"] == codes
+    assert set(body["errors"]) == set(codes)  # a message beside each code, in Chinese
+    assert all(re.search(r"[\u4e00-\u9fff]", m) for m in body["errors"].values())
+
+
+def test_unanswered_indicators_are_coded_missing_the_rest_rule(api, db):
+    client = api("yubei")
+    answers = full_river_answers()
+    del answers["A20"]
+    answers["A1"] = 120
+    response = client.post(
+        "/assessments", {"waterbody_id": wid(db, "御临河"), "answers": answers, "submit": True}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["codes"] == {"A1": "422.11", "A20": "422.3"}
+    assert response.get_json()["missing"] == ["A20"]
+
+
+def test_idempotency_key_errors_are_coded(api, db):
+    response = api("yubei").post(
+        "/assessments", {"waterbody_id": wid(db, "御临河")}, headers={"Idempotency-Key": "nope"}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["codes"] == {"Idempotency-Key": "422.12"}
+
+
+def test_the_catalog_is_documented():
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    for code in api_schemas.PROBLEMS:
+        assert f"`{code}`" in text, code
+    assert set(api_views.DEFAULT_CODES.values()) <= set(api_schemas.PROBLEMS)

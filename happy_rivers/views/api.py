@@ -4,15 +4,16 @@
 - The same permissions as the pages: roles from scoring.workflow, inspectors scoped to their
   district (ids outside it are 404, exactly like ids that do not exist), the review rules from
   views.review.review_errors.
-- Errors are `{"error": message}`; 422 adds `{"errors": {field: message}}` in Chinese. Bad input
-  is never a 500: bodies are parsed silently and every field's type is checked here before
-  store/ or scoring/ sees it.
+- Errors are `{"error": message}`; 422 adds `{"errors": {field: message}}` in Chinese and
+  `{"codes": {field: code}}` (the catalog: api_schemas.PROBLEMS, docs/api.md). Bad input is
+  never a 500: bodies are parsed silently, and every field's type is checked by its model in
+  views/api_schemas.py before store/ or scoring/ sees it.
 
-The OpenAPI document lives in views/openapi.py; tests check that every route here is in it.
+The OpenAPI document (views/openapi.py) is written from the same models; tests check that
+every route here is in it and that every answer in the API tests matches it.
 """
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -25,8 +26,10 @@ from happy_rivers.scoring.leaderboard import RANKING_RULE
 from happy_rivers.scoring.progress import progress as progress_toward_targets
 from happy_rivers.store import assessments, idempotency, panels, standings, users, waterbodies
 
+from . import api_schemas as schemas
 from . import idempotency as keys
 from . import openapi
+from .api_schemas import MAX_ID
 from .auth import User, client_ip
 from .panel import decision_basis, panel_not_ready
 from .review import duty_refusal, review_errors
@@ -55,8 +58,6 @@ class ApiId(IntegerConverter):
 # Registered before the routes below are added (deferred functions run in order).
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("api_id", ApiId))
 
-# SQLite integers are 64-bit: a larger id cannot exist, and would overflow the driver (a 500).
-MAX_ID = 2**63 - 1
 # Views that answer without a token: the public description.
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
@@ -76,7 +77,8 @@ HTTP_MESSAGES = {
 
 
 class ApiError(Exception):
-    """An error answer: HTTP code, a message, optionally field errors, headers and extra keys."""
+    """An error answer: HTTP code, a message, optionally field errors with their codes (see
+    `error_response`), headers and extra keys."""
 
     def __init__(
         self,
@@ -84,18 +86,25 @@ class ApiError(Exception):
         message: str | None = None,
         errors: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        codes: dict[str, str] | None = None,
         **extra: Any,
     ):
         super().__init__(message)
         self.code = code
         self.message = message or HTTP_MESSAGES.get(code, "错误")
         self.errors = errors
+        self.codes = codes
         self.headers = headers or {}
         self.extra = extra
 
 
-def invalid(errors: dict[str, str], **extra: Any) -> ApiError:
-    return ApiError(422, HTTP_MESSAGES[422], errors=errors, **extra)
+def invalid(errors: dict[str, str], codes: dict[str, str] | None = None, **extra: Any) -> ApiError:
+    return ApiError(422, HTTP_MESSAGES[422], errors=errors, codes=codes, **extra)
+
+
+# The code of a field error nobody named one for: on a 422 a domain rule's refusal (the rubric,
+# the registry, the review rules), on a 403 the four-eyes rules.
+DEFAULT_CODES = {422: schemas.RULE, 403: schemas.NOT_YOURS}
 
 
 def error_response(
@@ -103,11 +112,14 @@ def error_response(
     message: str,
     errors: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    codes: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
     body: dict[str, Any] = {"error": message}
     if errors is not None:
         body["errors"] = errors
+        named = codes or {}
+        body["codes"] = {field: named.get(field) or DEFAULT_CODES[code] for field in errors}
     body.update(extra)
     response = jsonify(body)
     response.status_code = code
@@ -117,7 +129,12 @@ def error_response(
 
 @bp.errorhandler(ApiError)
 def _api_error(e: ApiError):
-    return error_response(e.code, e.message, e.errors, e.headers, **e.extra)
+    return error_response(e.code, e.message, e.errors, e.headers, e.codes, **e.extra)
+
+
+@bp.errorhandler(schemas.InvalidInput)
+def _invalid_input(e: schemas.InvalidInput):
+    return error_response(422, HTTP_MESSAGES[422], e.errors, codes=e.codes)
 
 
 def _http_error(e: HTTPException):
@@ -192,22 +209,33 @@ def json_body(*, optional: bool = False) -> dict:
     except RecursionError:  # absurdly deep nesting: not a ValueError, so not silenced
         body = None
     if body is None and raw.strip() != b"null":
-        raise invalid({"body": "请求体不是有效的 JSON"})
+        raise invalid({"body": "请求体不是有效的 JSON"}, {"body": schemas.BAD_JSON})
     if not isinstance(body, dict):
-        raise invalid({"body": "请求体须为 JSON 对象"})
+        raise invalid({"body": "请求体须为 JSON 对象"}, {"body": schemas.NOT_OBJECT})
     bad = _unrepresentable(body)
     if bad is not None:
-        path, message = bad
-        raise invalid({path: message})
+        path, message, code = bad
+        raise invalid({path: message}, {path: code})
     return body
+
+
+def body_as(model: type[schemas.Model], *, optional: bool = False) -> schemas.Model:
+    """The JSON body checked by its model (views/api_schemas.py): a 422 naming every bad field.
+    Called after the view's permission and existence checks, so those answer first."""
+    return schemas.check(model, json_body(optional=optional))
+
+
+def query_as(model: type[schemas.Model]) -> schemas.Model:
+    """The query string checked by its model. A repeated parameter counts its first value."""
+    return schemas.check(model, request.args.to_dict())
 
 
 NON_FINITE = "不能是 NaN 或 Infinity，须为有限的数字"
 LONE_SURROGATE = "含有无效的 Unicode 字符（单独的 UTF-16 代理项，如 \\ud800），请检查文字编码"
 
 
-def _unrepresentable(value: Any) -> tuple[str, str] | None:
-    """(path, message) of the first value in a parsed body that could be neither stored nor
+def _unrepresentable(value: Any) -> tuple[str, str, str] | None:
+    """(path, message, code) of the first value in a parsed body that could be neither stored nor
     answered back: NaN/Infinity, or a lone UTF-16 surrogate ("\\ud800" is valid JSON text but
     no UTF-8 can encode it). A bad key is reported at its object's path, so the path itself
     is always printable. Iterative: the depth is unbounded."""
@@ -215,12 +243,12 @@ def _unrepresentable(value: Any) -> tuple[str, str] | None:
     while stack:
         path, item = stack.pop()
         if isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
-            return path or "body", NON_FINITE
+            return path or "body", NON_FINITE, schemas.NOT_FINITE
         if isinstance(item, str) and _has_surrogate(item):
-            return path or "body", LONE_SURROGATE
+            return path or "body", LONE_SURROGATE, schemas.BAD_ENCODING
         if isinstance(item, dict):
             if any(_has_surrogate(k) for k in item):
-                return path or "body", LONE_SURROGATE
+                return path or "body", LONE_SURROGATE, schemas.BAD_ENCODING
             stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
         elif isinstance(item, list):
             stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
@@ -235,67 +263,6 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def positive_int(value: Any) -> int | None:
-    """A JSON integer ≥ 1 that fits SQLite, else None. Strings and booleans are refused.
-
-    JSON has one number type, and JSON Schema (the OpenAPI document's "integer") counts 2.0 as
-    the integer 2: an integral float is taken as that integer; 1.5 is refused."""
-    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        return None
-    return value
-
-
-def read_version(body: dict, errors: dict, *, required: bool) -> int | None:
-    if body.get("version") is None:
-        if required:
-            errors["version"] = "请提供 version：您读取该评估时的版本号，用于防止覆盖他人的修改"
-        return None
-    version = positive_int(body["version"])
-    if version is None:
-        errors["version"] = "version 须为正整数（评估的版本号）"
-    return version
-
-
-def read_text(body: dict, key: str, errors: dict) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[key] = f"{key} 须为文字"
-        return ""
-    return value
-
-
-def parse_date(value: Any, field: str) -> date:
-    """A YYYY-MM-DD date. fromisoformat alone would also take 20250107 and week dates."""
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        digits = value[:4] + value[5:7] + value[8:]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-    raise invalid({field: f"{field} 须为有效日期，格式 YYYY-MM-DD"})
-
-
-# An empty query parameter (?as_of=) is a value, and not one the document allows: refused like
-# any other invalid value, never taken for "not given".
-
-
-def as_of_arg() -> date:
-    value = request.args.get("as_of")
-    return clock.today() if value is None else parse_date(value, "as_of")
-
-
-def kind_arg(errors: dict) -> str | None:
-    kind = request.args.get("kind")
-    if kind is not None and kind not in waterbodies.KINDS:
-        errors["kind"] = "kind 须为 river（河流）或 reservoir（水库）"
-    return kind
-
-
 def check_answers(rubric: scoring.Rubric, answers: Any, *, complete: bool):
     """(result dict or None, errors, missing codes) for answers against a rubric.
 
@@ -307,6 +274,13 @@ def check_answers(rubric: scoring.Rubric, answers: Any, *, complete: bool):
     except scoring.InvalidAnswers as e:
         preview = scoring.preview(rubric, answers)
         return None, (e.errors if complete else preview.errors), preview.missing
+
+
+def refused_answers(errors: dict[str, str], missing: list[str], message: str | None = None):
+    """A 422 for answers the rubric refused: unanswered indicators are MISSING, the rest the
+    rubric's rules."""
+    codes = {field: schemas.MISSING for field in missing if field in errors}
+    return ApiError(422, message, errors=errors, codes=codes, missing=missing)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,7 +402,7 @@ def keyed(body: dict) -> Keyed:
     try:
         key = keys.request_key(form=False)
     except keys.BadKey as e:
-        raise invalid({keys.HEADER: str(e)}) from None
+        raise invalid({keys.HEADER: str(e)}, {keys.HEADER: schemas.BAD_KEY}) from None
     return (key, keys.json_fingerprint(body)) if key else None
 
 
@@ -450,7 +424,7 @@ def replayed(key: Keyed) -> Response | None:
     try:
         prior = idempotency.replay(store.get_db(), current().id, *key)
     except idempotency.KeyReused:
-        raise invalid({keys.HEADER: keys.REUSED_KEY}) from None
+        raise invalid({keys.HEADER: keys.REUSED_KEY}, {keys.HEADER: schemas.BAD_KEY}) from None
     return _answer_response(prior, True) if prior else None
 
 
@@ -470,7 +444,7 @@ def once(key: Keyed, effect: Callable[[], Response]) -> Response:
             store.get_db(), user_id=current().id, key=key[0], fingerprint=key[1], effect=remembered
         )
     except idempotency.KeyReused:
-        raise invalid({keys.HEADER: keys.REUSED_KEY}) from None
+        raise invalid({keys.HEADER: keys.REUSED_KEY}, {keys.HEADER: schemas.BAD_KEY}) from None
     return _answer_response(answer, again)
 
 
@@ -478,34 +452,35 @@ def once(key: Keyed, effect: Callable[[], Response]) -> Response:
 # Scoring and reference data
 
 
-def rubric_from(body: dict) -> scoring.Rubric:
-    """`"rubric": "cq-river"` with an optional `"version"`, or `"rubric": {"id", "version"}`."""
-    spec, version = body.get("rubric"), body.get("version")
+def rubric_from(body: schemas.ScoreRequest) -> scoring.Rubric:
+    """`"rubric": "cq-river"` with an optional `"version"`, or `"rubric": {"id", "version"}`:
+    which rubrics exist is the rubric files' to say, so it is checked here, not by the model."""
+    spec, version = body.rubric, body.version
     if isinstance(spec, dict):
         spec, version = spec.get("id"), spec.get("version", version)
     available = scoring.available_rubrics()
     if not isinstance(spec, str) or not spec:
-        raise invalid({"rubric": f"请指定评价标准 rubric：{'、'.join(available)}"})
+        message = f"请指定评价标准 rubric：{'、'.join(available)}"
+        raise invalid({"rubric": message}, {"rubric": schemas.WRONG_TYPE})
     if spec not in available:
-        raise invalid({"rubric": f"没有评价标准 {spec}；可用：{'、'.join(available)}"})
+        message = f"没有评价标准 {spec}；可用：{'、'.join(available)}"
+        raise invalid({"rubric": message}, {"rubric": schemas.UNKNOWN})
     versions = scoring.available_versions(spec)
     if version is not None and (not isinstance(version, str) or version not in versions):
-        raise invalid(
-            {"version": f"评价标准 {spec} 没有版本 {version}；可用：{'、'.join(versions)}"}
-        )
+        message = f"评价标准 {spec} 没有版本 {version}；可用：{'、'.join(versions)}"
+        code = schemas.UNKNOWN if isinstance(version, str) else schemas.WRONG_TYPE
+        raise invalid({"version": message}, {"version": code})
     return scoring.load_rubric(spec, version)
 
 
 @bp.post("/score")
 def score():
-    body = json_body()
+    body = body_as(schemas.ScoreRequest)
     rubric = rubric_from(body)
-    if "answers" not in body:
-        raise invalid({"answers": "请提供答案对象 answers（以指标代码为键）"})
     try:
-        result = scoring.score(rubric, body["answers"])
+        result = scoring.score(rubric, body.answers)
     except scoring.InvalidAnswers as e:
-        raise invalid(e.errors) from None
+        raise refused_answers(e.errors, scoring.preview(rubric, body.answers).missing) from None
     return jsonify(result.to_dict())
 
 
@@ -521,64 +496,43 @@ def districts():
 @bp.get("/waterbodies")
 def waterbody_list():
     db = store.get_db()
-    errors: dict[str, str] = {}
+    query = query_as(schemas.WaterbodyListQuery)
     district = current().scope  # inspectors see their own district, whatever they ask for
-    asked = request.args.get("district")
-    if district is None and asked:
-        district = users.resolve_district(db, asked)
-        if district is None:
-            errors["district"] = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
-    kind = kind_arg(errors)
-    status = request.args.get("status")
-    if status is not None and status not in waterbodies.STATUSES:
-        errors["status"] = f"status 须为 {'、'.join(waterbodies.STATUSES)} 之一"
-    sort = request.args.get("sort") or None
-    if sort is not None and sort not in waterbodies.SORTS:
-        errors["sort"] = f"sort 须为 {'、'.join(waterbodies.SORTS)} 之一"
-    order = request.args.get("order") or "asc"
-    if order not in ("asc", "desc"):
-        errors["order"] = "order 须为 asc 或 desc"
-    if errors:
-        raise invalid(errors)
-    q = (request.args.get("q") or "").strip() or None
+    if district is None and query.district:
+        district = district_of(db, query.district)
     rows = waterbodies.list_waterbodies(
         db,
         district=district,
-        kind=kind,
-        status=status,
-        q=q,
-        sort=sort,
-        descending=order == "desc",
+        kind=query.kind,
+        status=query.status,
+        q=(query.q or "").strip() or None,
+        sort=query.sort,
+        descending=query.order == "desc",
     )
     return jsonify([waterbody_json(r) for r in rows])
 
 
-REGISTRY_TEXT = ("name", "kind", "district", "level", "river_chief", "status")
-REGISTRY_NUMBERS = ("length_km", "area_km2", "lon", "lat")
+def district_of(db, asked: str) -> str:
+    """The district code of a name or code from a query string, or a 422 naming `district`."""
+    district = users.resolve_district(db, asked)
+    if district is None:
+        message = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
+        raise invalid({"district": message}, {"district": schemas.UNKNOWN})
+    return district
 
 
 def registry_body(db) -> dict:
-    """A waterbody from the request body, every field's JSON type checked before the rules of
-    store.waterbodies.clean; all the errors of both in one 422."""
+    """A waterbody from the request body: every field's JSON type checked by its model, then
+    the rules of store.waterbodies.clean; all the errors of both in one 422."""
     body = json_body()
-    errors: dict[str, str] = {}
-    for key in REGISTRY_TEXT:
-        if body.get(key) is not None and not isinstance(body[key], str):
-            errors[key] = f"{key} 须为文字"
-    through = body.get("through")
-    if through is not None and not (
-        isinstance(through, list) and all(isinstance(x, str) for x in through)
-    ):
-        errors["through"] = "through 须为区县名称或代码的列表"
-    for key in REGISTRY_NUMBERS:
-        value = body.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            errors[key] = f"{key} 须为数字"
-    data = {k: body[k] for k in waterbodies.FIELDS if k in body and k not in errors}
-    if errors:
+    try:
+        schemas.check(schemas.WaterbodyCreate, body)
+    except schemas.InvalidInput as e:
+        data = {k: body[k] for k in waterbodies.FIELDS if k in body and k not in e.errors}
         _row, others = waterbodies.clean(data, waterbodies.district_lookup(db))
-        raise invalid(others | errors)
-    return data
+        raise invalid(others | e.errors, e.codes) from None
+    # the body's own values, not the model's: store.waterbodies.clean reads the fields it knows
+    return {k: body[k] for k in waterbodies.FIELDS if k in body}
 
 
 @bp.post("/waterbodies")
@@ -625,26 +579,13 @@ def assessment_create():
     key = keyed(body)
     if (first := replayed(key)) is not None:
         return first
-    errors: dict[str, str] = {}
-    waterbody_id = positive_int(body.get("waterbody_id"))
-    if waterbody_id is None:
-        errors["waterbody_id"] = "waterbody_id 须为河湖的 id（正整数）"
-    kind = body.get("kind", "self")
-    if not isinstance(kind, str) or kind not in workflow.KIND_LABELS:
-        errors["kind"] = "kind 须为 self（自评）、acceptance（市级验收）或 recheck（复核）"
-    answers = body.get("answers", {"gates": {}})
-    if not isinstance(answers, dict):
-        errors["answers"] = "answers 须为对象，以指标代码为键"
-    submit = body.get("submit", False)
-    if not isinstance(submit, bool):
-        errors["submit"] = "submit 须为 true 或 false"
-    if errors:
-        raise invalid(errors)
+    new = body_as(schemas.AssessmentCreate)
+    waterbody_id, kind, answers, submit = new.waterbody_id, new.kind, new.answers, new.submit
     waterbody = load_waterbody(waterbody_id, work=True)
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     scored, errors, missing = check_answers(rubric, answers, complete=submit)
     if errors:
-        raise invalid(errors, missing=missing)
+        raise refused_answers(errors, missing)
     db = store.get_db()
 
     def create() -> Response:
@@ -697,13 +638,8 @@ def assessment_update(assessment_id: int):
     key = keyed(body)
     if (first := replayed(key)) is not None:
         return first
-    errors: dict[str, str] = {}
-    version = read_version(body, errors, required=True)
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        errors["answers"] = "请提供 answers：对象，以指标代码为键（整份替换已保存的答案）"
-    if errors:
-        raise invalid(errors)
+    update = body_as(schemas.AssessmentUpdate)
+    version, answers = update.version, update.answers
     action = edit_action(row["status"], user.role)
     if action is None:
         raise locked(row, user.role)
@@ -716,7 +652,7 @@ def assessment_update(assessment_id: int):
         complete=action == "correct",
     )
     if errors:
-        raise invalid(errors, missing=missing)
+        raise refused_answers(errors, missing)
 
     def save() -> Response:
         try:
@@ -747,10 +683,7 @@ def assessment_submit(assessment_id: int):
     key = keyed(body)
     if (first := replayed(key)) is not None:
         return first
-    errors: dict[str, str] = {}
-    version = read_version(body, errors, required=False)
-    if errors:
-        raise invalid(errors)
+    version = body_as(schemas.SubmitRequest, optional=True).version
     if row["status"] == "submitted":
         # A repeated submit (double tap, network retry): already done, nothing is written.
         return jsonify(state_json(row))
@@ -761,12 +694,7 @@ def assessment_submit(assessment_id: int):
     rubric = scoring.load_rubric(row["rubric_id"], row["rubric_version"])
     scored, errors, missing = check_answers(rubric, row["answers"], complete=True)
     if errors:
-        raise ApiError(
-            422,
-            f"答案还有 {len(errors)} 处需要填写或更正，未提交",
-            errors=errors,
-            missing=missing,
-        )
+        raise refused_answers(errors, missing, f"答案还有 {len(errors)} 处需要填写或更正，未提交")
 
     def submit() -> Response:
         try:
@@ -795,27 +723,17 @@ def assessment_submit(assessment_id: int):
 def assessment_review(assessment_id: int):
     user = require_role("reviewer", "admin")
     row = load_assessment(assessment_id)
-    body = json_body()
-    errors: dict[str, str] = {}
-    action = body.get("action")
-    action = action if isinstance(action, str) else ""
+    action = json_body().get("action")
     # an administrator holds both roles, but nobody reviews their own work; and whoever
-    # corrected the answers leaves the decision to another reviewer (four eyes)
-    refusal = duty_refusal(row, action, user.row)
+    # corrected the answers leaves the decision to another reviewer (four eyes): a 403 that
+    # comes before any complaint about the body
+    refusal = duty_refusal(row, action if isinstance(action, str) else "", user.row)
     if refusal is not None:
         raise ApiError(403, str(refusal), errors={"action": str(refusal)})
-    comment = read_text(body, "comment", errors)
-    override = read_text(body, "override_reason", errors)
-    version = read_version(body, errors, required=False)
-    decided_on = None
-    if body.get("decided_on") is not None:
-        try:
-            decided_on = parse_date(body["decided_on"], "decided_on")
-        except ApiError as e:
-            errors.update(e.errors or {})
-    field_comments = _field_comments(row, body.get("field_comments"), errors)
-    if errors:
-        raise invalid(errors)
+    review = body_as(schemas.ReviewRequest)
+    action, version, decided_on = review.action, review.version, review.decided_on
+    comment, override = review.comment or "", review.override_reason or ""
+    field_comments = _field_comments(row, review.field_comments or {})
     if row["status"] != "submitted":
         label = workflow.STATUS_LABELS.get(row["status"], row["status"])
         raise ApiError(
@@ -856,23 +774,18 @@ def assessment_review(assessment_id: int):
     return jsonify(state_json(updated) | {"decision": updated["decision"]})
 
 
-def _field_comments(row: dict, value: Any, errors: dict) -> dict[str, str]:
-    """Per-indicator comments for a return: {indicator code: comment}, blanks dropped."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        errors["field_comments"] = "field_comments 须为对象：键为指标代码，值为意见"
-        return {}
+def _field_comments(row: dict, comments: dict[str, str]) -> dict[str, str]:
+    """Per-indicator comments for a return: {indicator code: comment}, blanks dropped; a code
+    the rubric does not have is a 422 (as on the page: a comment sits beside its field)."""
     rubric = scoring.load_rubric(row["rubric_id"], row["rubric_version"])
-    kept = {}
-    for code, comment in value.items():
-        if code not in rubric.indicators:  # as on the page: a comment sits beside its field
-            errors[f"field_comments.{code}"] = f"评价标准 {rubric.id} 中没有指标 {code}"
-        elif not isinstance(comment, str):
-            errors[f"field_comments.{code}"] = "意见须为文字"
-        elif comment.strip():
-            kept[code] = comment.strip()
-    return kept
+    unknown = {
+        f"field_comments.{code}": f"评价标准 {rubric.id} 中没有指标 {code}"
+        for code in comments
+        if code not in rubric.indicators
+    }
+    if unknown:
+        raise invalid(unknown, dict.fromkeys(unknown, schemas.UNKNOWN))
+    return {code: comment.strip() for code, comment in comments.items() if comment.strip()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -881,18 +794,15 @@ def _field_comments(row: dict, value: Any, errors: dict) -> dict[str, str]:
 
 @bp.get("/progress")
 def progress():
-    as_of = as_of_arg()
+    as_of = query_as(schemas.AsOfQuery).as_of or clock.today()
     spans = standings.acceptance_spans(store.get_db())
     return jsonify(progress_toward_targets(spans, as_of))
 
 
 @bp.get("/leaderboard/districts")
 def leaderboard_districts():
-    errors: dict[str, str] = {}
-    kind = kind_arg(errors)
-    if errors:
-        raise invalid(errors)
-    as_of = as_of_arg()
+    query = query_as(schemas.DistrictLeaderboardQuery)
+    kind, as_of = query.kind, query.as_of or clock.today()
     rows = standings.district_standings(store.get_db(), as_of, kind=kind)
     return jsonify(
         {
@@ -906,21 +816,10 @@ def leaderboard_districts():
 
 @bp.get("/leaderboard/waterbodies")
 def leaderboard_waterbodies():
-    errors: dict[str, str] = {}
-    kind = kind_arg(errors)
-    year = request.args.get("year")
-    if year is not None:
-        if not (year.isascii() and year.isdigit() and len(year) == 4):
-            errors["year"] = "year 须为四位年份，如 2025"
-        else:
-            year = int(year)
+    query = query_as(schemas.WaterbodyLeaderboardQuery)
+    kind, year = query.kind, query.year
     db = store.get_db()
-    asked = request.args.get("district")
-    district = users.resolve_district(db, asked) if asked else None
-    if asked and district is None:
-        errors["district"] = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
-    if errors:
-        raise invalid(errors)
+    district = district_of(db, query.district) if query.district else None
     ranked, extra = standings.waterbody_standings(db, kind=kind, year=year)
     rows = []
     for standing in ranked:

@@ -11,15 +11,15 @@ from happy_rivers import store
 from happy_rivers.scoring.panel import check_expert_answers
 from happy_rivers.store import assessments, panels
 
+from . import api_schemas as schemas
 from .api import (
     ApiError,
+    body_as,
     bp,
     client_ip,
     current,
     invalid,
-    json_body,
     load_assessment,
-    read_text,
     require_role,
 )
 from .inspect import rubric_of
@@ -65,10 +65,9 @@ def panel_name(assessment_id: int):
     require_role(*MANAGERS)
     row = load_assessment(assessment_id)
     user = manager_for(row)
-    body = json_body()
-    experts, errors = read_experts(body.get("experts"))
-    if errors:
-        raise invalid(errors)
+    experts, errors = read_experts(body_as(schemas.PanelNameRequest).experts)
+    if errors:  # who the experts are is the accounts' to say: each name is checked there
+        raise invalid(errors, dict.fromkeys(errors, schemas.UNKNOWN))
     try:
         panel = panels.name(store.get_db(), assessment_id, experts, user=user.row, ip=client_ip())
     except panels.PanelStateError as e:
@@ -89,8 +88,7 @@ def panel_get(assessment_id: int):
     return jsonify(panel_json(row, panel))
 
 
-def _own_answers(row: dict, body: dict, *, complete: bool) -> dict:
-    answers = body.get("answers")
+def _own_answers(row: dict, answers: dict, *, complete: bool) -> dict:
     errors = check_expert_answers(rubric_of(row), answers, complete=complete)
     if errors:
         raise invalid(errors)
@@ -101,7 +99,7 @@ def _own_answers(row: dict, body: dict, *, complete: bool) -> dict:
 def panel_save(assessment_id: int):
     user = require_role("expert")
     row, _panel = load_panel(assessment_id)
-    answers = _own_answers(row, json_body(), complete=False)
+    answers = _own_answers(row, body_as(schemas.PanelAnswersRequest).answers, complete=False)
     return _save(row, user, answers, submit=False)
 
 
@@ -110,11 +108,10 @@ def panel_submit(assessment_id: int):
     """Submit the saved answers, or the answers sent with the request."""
     user = require_role("expert")
     row, panel = load_panel(assessment_id)
-    body = json_body(optional=True)
-    if "answers" not in body:
-        mine = next(e for e in panel["experts"] if e["expert_id"] == user.id)
-        body = {"answers": mine["answers"]}
-    answers = _own_answers(row, body, complete=True)
+    answers = body_as(schemas.PanelSubmitRequest, optional=True).answers
+    if answers is None:
+        answers = next(e for e in panel["experts"] if e["expert_id"] == user.id)["answers"]
+    answers = _own_answers(row, answers, complete=True)
     return _save(row, user, answers, submit=True)
 
 
@@ -133,13 +130,9 @@ def panel_close(assessment_id: int):
     require_role(*MANAGERS)
     row, _panel = load_panel(assessment_id)
     user = manager_for(row)
-    body = json_body()
-    errors: dict[str, str] = {}
-    reason = read_text(body, "reason", errors).strip()
-    if not reason and not errors:
-        errors["reason"] = "请说明提前结束专家评分的理由"
-    if errors:
-        raise invalid(errors)
+    reason = body_as(schemas.PanelCloseRequest).reason.strip()
+    if not reason:
+        raise invalid({"reason": "请说明提前结束专家评分的理由"}, {"reason": schemas.MISSING})
     if row["status"] != "submitted":
         raise ApiError(409, "只有待审核的评估可以结束专家评分", status=row["status"])
     try:

@@ -8,7 +8,9 @@ from copy import deepcopy
 
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.leaderboard import RANKING_RULE
-from happy_rivers.store.waterbodies import BOUNDS, EDITABLE_STATUSES, KINDS, SORTS, STATUSES
+from happy_rivers.store.waterbodies import KINDS, STATUSES
+
+from . import api_schemas as schemas
 
 STRING_2DP = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["93.45"]}
 DATE = {"type": "string", "format": "date", "examples": ["2025-01-07"]}
@@ -45,7 +47,8 @@ def ok(description: str, schema: dict, example=None) -> dict:
 
 
 def errors(*codes: int) -> dict:
-    """The shared error responses of an operation (401 on every authenticated one)."""
+    """The shared error responses of an operation: 401 and 403 on every authenticated one (an
+    expert's token reaches only the expert panel's operations: 403 elsewhere)."""
     names = {
         401: "Unauthorized",
         403: "Forbidden",
@@ -53,7 +56,7 @@ def errors(*codes: int) -> dict:
         409: "Conflict",
         422: "Unprocessable",
     }
-    return {str(code): ref(names[code], "responses") for code in (401, *codes)}
+    return {str(code): ref(names[code], "responses") for code in sorted({401, 403, *codes})}
 
 
 def body(schema: dict, example=None) -> dict:
@@ -87,13 +90,21 @@ SCHEMAS = {
                 "description": "field path → Chinese message, e.g. "
                 '{"A3.tp": "总磷不能小于 0（mg/L）", "body": "请求体不是有效的 JSON"}',
             },
+            "codes": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "pattern": r"^\d{3}\.\d+$"},
+                "description": "field path → stable error code (the same keys as errors), "
+                'e.g. {"A3.tp": "422.11", "body": "422.1"}; the catalog is in '
+                "docs/api.md: "
+                + "; ".join(f"{code} {text}" for code, text in schemas.PROBLEMS.items()),
+            },
             "missing": {
                 "type": "array",
                 "items": {"type": "string"},
                 "description": "indicator codes still unanswered (answers endpoints only)",
             },
         },
-        ["error", "errors"],
+        ["error", "errors", "codes"],
     ),
     "ConflictError": obj(
         {
@@ -172,20 +183,6 @@ SCHEMAS = {
         description="The explained score. Scores are strings with exactly 2 decimals.",
     ),
     "RubricRef": obj({"id": {"type": "string"}, "version": {"type": "string"}}, ["id", "version"]),
-    "ScoreRequest": obj(
-        {
-            "rubric": {
-                "description": "rubric id, or {id, version}",
-                "oneOf": [
-                    {"type": "string", "enum": ["cq-river", "cq-reservoir"]},
-                    obj({"id": {"type": "string"}, "version": {"type": "string"}}, ["id"]),
-                ],
-            },
-            "version": {"type": "string", "description": "rubric version; default the latest"},
-            "answers": ref("Answers"),
-        },
-        ["rubric", "answers"],
-    ),
     "District": obj(
         {"code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}},
         ["code", "name", "kind"],
@@ -214,58 +211,6 @@ SCHEMAS = {
             "lat": {"type": ["number", "null"], "description": "WGS-84 latitude"},
         },
         ["id", "name", "kind", "district", "district_code", "status"],
-    ),
-    "WaterbodyCreate": obj(
-        {
-            "name": {"type": "string"},
-            "kind": {"type": "string", "enum": list(KINDS)},
-            "district": {"type": "string", "description": "district name or code"},
-            "level": {"type": "string", "default": "区县级"},
-            "length_km": {"type": "number", "minimum": 0},
-            "area_km2": {"type": "number", "minimum": 0},
-            "river_chief": {"type": "string"},
-            "through": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "names or codes of the other districts it runs through",
-            },
-            "lon": {
-                "type": "number",
-                "description": "WGS-84; with lat; inside Chongqing",
-                "minimum": BOUNDS["lon"][0],
-                "maximum": BOUNDS["lon"][1],
-            },
-            "lat": {
-                "type": "number",
-                "minimum": BOUNDS["lat"][0],
-                "maximum": BOUNDS["lat"][1],
-            },
-            "status": {
-                "type": "string",
-                "enum": list(EDITABLE_STATUSES),
-                "default": "building",
-                "description": "accepted / revoked are set by review decisions only",
-            },
-        },
-        ["name", "kind", "district"],
-    ),
-    "AssessmentCreate": obj(
-        {
-            "waterbody_id": {"type": "integer", "minimum": 1},
-            "kind": {
-                "type": "string",
-                "enum": list(workflow.KIND_LABELS),
-                "default": "self",
-            },
-            "answers": ref("Answers"),
-            "submit": {
-                "type": "boolean",
-                "default": False,
-                "description": "true: answers must be complete and valid; the assessment is "
-                "created and submitted in one transaction, or not at all",
-            },
-        },
-        ["waterbody_id"],
     ),
     "AssessmentState": obj(
         {
@@ -314,45 +259,6 @@ SCHEMAS = {
             "submitted_at": {**BEIJING_TIME, "type": ["string", "null"]},
         },
         ["id", "waterbody_id", "kind", "status", "version", "rubric", "answers", "result"],
-    ),
-    "AssessmentUpdate": obj(
-        {
-            "answers": ref("Answers"),
-            "version": {
-                "type": "integer",
-                "minimum": 1,
-                "description": "the version you read; a newer one on the server → 409",
-            },
-        },
-        ["answers", "version"],
-    ),
-    "SubmitRequest": obj(
-        {"version": {"type": "integer", "minimum": 1, "description": "optional lock check"}}
-    ),
-    "ReviewRequest": obj(
-        {
-            "action": {
-                "type": "string",
-                "enum": [*workflow.REVIEW_ACTIONS, "return"],
-            },
-            "comment": {"type": "string", "description": "required for return"},
-            "decided_on": {
-                **DATE,
-                "description": "decision date, default today (Beijing time); may be back-dated "
-                "to the programme's start (2023-05-01), not future",
-            },
-            "override_reason": {
-                "type": "string",
-                "description": "required when the action differs from the computed decision",
-            },
-            "field_comments": {
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-                "description": "return only: {indicator code: comment}",
-            },
-            "version": {"type": "integer", "minimum": 1, "description": "optional lock check"},
-        },
-        ["action"],
     ),
     "ReviewResult": obj(
         {
@@ -457,7 +363,8 @@ RESPONSES = {
         "content": json_content(ref("Error")),
     },
     "Forbidden": {
-        "description": "This role may not take this action",
+        "description": "This role may not take this action (an expert's token: anything but "
+        "the expert panel); on a review, errors.action when nobody may review their own work",
         "content": json_content(ref("Error")),
     },
     "NotFound": {
@@ -478,6 +385,11 @@ RESPONSES = {
     },
     "MethodNotAllowed": {
         "description": "The path exists, with other methods (header Allow)",
+        "content": json_content(ref("Error")),
+    },
+    "InternalError": {
+        "description": "A fault of the server: nothing was written (each write is one "
+        "transaction); the message says to retry later, and no internals",
         "content": json_content(ref("Error")),
     },
 }
@@ -506,19 +418,6 @@ PARAMETERS = {
         "required": True,
         "schema": {"type": "integer", "minimum": 1},
         "example": 1,
-    },
-    "AsOf": {
-        "name": "as_of",
-        "in": "query",
-        "required": False,
-        "description": "YYYY-MM-DD, default today",
-        "schema": {"type": "string", "format": "date"},
-    },
-    "Kind": {
-        "name": "kind",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "enum": list(KINDS)},
     },
 }
 
@@ -549,38 +448,7 @@ def _paths() -> dict:
             "get": {
                 "operationId": "listWaterbodies",
                 "summary": "Waterbodies; inspectors always get their own district only",
-                "parameters": [
-                    {
-                        "name": "district",
-                        "in": "query",
-                        "description": "district name or code (ignored for inspectors)",
-                        "schema": {"type": "string"},
-                    },
-                    ref("Kind", "parameters"),
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": list(STATUSES)},
-                    },
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "description": "part of the name, or of its pinyin: whole (houhe) or "
-                        "initials (hh), also mixed with characters (后he, h河)",
-                        "schema": {"type": "string"},
-                    },
-                    {
-                        "name": "sort",
-                        "in": "query",
-                        "description": "name sorts by pinyin",
-                        "schema": {"type": "string", "enum": list(SORTS)},
-                    },
-                    {
-                        "name": "order",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
-                    },
-                ],
+                "parameters": schemas.query_parameters(schemas.WaterbodyListQuery),
                 "responses": {
                     "200": ok("Waterbodies", {"type": "array", "items": ref("Waterbody")})
                 }
@@ -698,7 +566,7 @@ def _paths() -> dict:
             "get": {
                 "operationId": "progress",
                 "summary": "Progress toward the 2027 and 2035 targets",
-                "parameters": [ref("AsOf", "parameters")],
+                "parameters": schemas.query_parameters(schemas.AsOfQuery),
                 "responses": {"200": ok("Progress", ref("Progress"))} | errors(422),
             }
         },
@@ -707,7 +575,7 @@ def _paths() -> dict:
                 "operationId": "districtLeaderboard",
                 "summary": "All 41 districts ranked",
                 "description": RANKING_RULE,
-                "parameters": [ref("AsOf", "parameters"), ref("Kind", "parameters")],
+                "parameters": schemas.query_parameters(schemas.DistrictLeaderboardQuery),
                 "responses": {"200": ok("Standings", ref("DistrictLeaderboard"))} | errors(422),
             }
         },
@@ -715,22 +583,7 @@ def _paths() -> dict:
             "get": {
                 "operationId": "waterbodyLeaderboard",
                 "summary": "Waterbodies by their latest decided total",
-                "parameters": [
-                    ref("Kind", "parameters"),
-                    {
-                        "name": "year",
-                        "in": "query",
-                        "description": "only decisions of this year (four digits)",
-                        "schema": {"type": "integer", "minimum": 1000, "maximum": 9999},
-                    },
-                    {
-                        "name": "district",
-                        "in": "query",
-                        "description": "only this district's waterbodies (name or code); the "
-                        "ranks stay the city's",
-                        "schema": {"type": "string"},
-                    },
-                ],
+                "parameters": schemas.query_parameters(schemas.WaterbodyLeaderboardQuery),
                 "responses": {"200": ok("Standings", ref("WaterbodyLeaderboard"))} | errors(422),
             }
         },
@@ -752,6 +605,7 @@ def document() -> dict:
     for path_item in paths.values():
         for operation in path_item.values():
             operation["responses"].setdefault("405", ref("MethodNotAllowed", "responses"))
+            operation["responses"].setdefault("500", ref("InternalError", "responses"))
     return deepcopy(
         {
             "openapi": "3.1.0",
@@ -778,7 +632,9 @@ def document() -> dict:
                         "description": "Authorization: Bearer <token>",
                     }
                 },
-                "schemas": SCHEMAS | openapi_panel.SCHEMAS,
+                "schemas": SCHEMAS
+                | openapi_panel.SCHEMAS
+                | schemas.component_schemas(schemas.REQUEST_MODELS),
                 "responses": RESPONSES,
                 "parameters": PARAMETERS,
             },

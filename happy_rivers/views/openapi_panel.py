@@ -27,18 +27,6 @@ EXPERT_ANSWERS = {
 SCHEMAS = {
     "JudgedAnswer": JUDGED,
     "ExpertAnswers": EXPERT_ANSWERS,
-    "PanelNameRequest": obj(
-        {
-            "experts": {
-                "type": "array",
-                "items": {"type": "string", "description": "username of an active expert"},
-                "minItems": MIN_EXPERTS,
-                "maxItems": MAX_EXPERTS,
-                "uniqueItems": True,
-            }
-        },
-        ["experts"],
-    ),
     "PanelNamed": obj(
         {
             "experts": {"type": "array", "items": {"type": "string"}},
@@ -50,7 +38,6 @@ SCHEMAS = {
         },
         ["experts", "indicators"],
     ),
-    "PanelAnswersRequest": obj({"answers": ref("ExpertAnswers")}, ["answers"]),
     "Panel": obj(
         {
             "experts": {
@@ -89,7 +76,6 @@ SCHEMAS = {
         },
         ["experts", "indicators", "state"],
     ),
-    "PanelCloseRequest": obj({"reason": {"type": "string", "minLength": 1}}, ["reason"]),
 }
 
 
@@ -142,7 +128,7 @@ def paths() -> dict:
                 "parameters": aid,
                 "requestBody": {
                     "required": False,
-                    "content": json_content(ref("PanelAnswersRequest")),
+                    "content": json_content(ref("PanelSubmitRequest")),
                 },
                 "responses": {"200": ok("Submitted", ref("Panel"))} | errors(403, 404, 409, 422),
             }
