@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from happy_rivers.translations import N_
+
 from . import audit, now, write
 from .pinyin import forms, initials, spelled
 from .standings import invalidate_standings
@@ -23,7 +25,8 @@ STATUSES = ("planned", "building", "publicity", "accepted", "revoked")
 # Set by hand in the registry; publicity (公示中), accepted and revoked come only from review
 # decisions and 公示 (store/publicity.py).
 EDITABLE_STATUSES = ("planned", "building")
-LEVELS = ("市级", "区县级", "乡镇级", "村级")
+# stored as these Chinese words; pages translate them (N_ marks them for the catalog)
+LEVELS = (N_("市级"), N_("区县级"), N_("乡镇级"), N_("村级"))
 # Chongqing's extent (WGS-84) with a small margin: 105°11′–110°11′ E, 28°10′–32°13′ N.
 BOUNDS = {"lon": (105.1, 110.3), "lat": (28.1, 32.3)}
 MAX_NAME = 100

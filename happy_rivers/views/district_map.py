@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 GEOMETRY = Path(__file__).resolve().parent.parent / "static" / "geo" / "chongqing_districts.json"
@@ -144,6 +145,11 @@ def class_of(count: int, bounds: list[int]) -> int:
     return next((i for i, bound in enumerate(bounds, start=1) if count <= bound), len(bounds))
 
 
+def count_text(name: str, n: int, unit: str) -> str:
+    """A district's tooltip: "渝北区：3 条"."""
+    return gettext("%(name)s：%(n)s %(unit)s", name=name, n=n, unit=unit)
+
+
 def short_name(name: str) -> str:
     """渝北区 → 渝北, 石柱土家族自治县 → 石柱; 忠县 stays 忠县 (one character is ambiguous)."""
     if "自治县" in name:
@@ -190,7 +196,7 @@ def render(
         parts.append(
             f'<a href="{escape(link(shape.code))}" class="district-link">'
             f'<path class="district q{class_of(n, bounds)}" data-code="{shape.code}" '
-            f'data-count="{n}" d="{shape.path}"><title>{escape(shape.name)}：{n} {escape(unit)}'
+            f'data-count="{n}" d="{shape.path}"><title>{escape(count_text(shape.name, n, unit))}'
             f"</title></path></a>"
         )
         if shape.box[0] * shape.box[1] < MIN_LABEL_AREA:
@@ -227,7 +233,7 @@ def render(
             f'L{x:.1f},{y + 6:.1f}L{x - 6:.1f},{y:.1f}Z"/>'
             f'<text class="zone-label" x="{label_x:.1f}" y="{y + 4:.1f}"{anchor}>'
             f"{escape(ZONE_LABELS.get(code, name))} {n}</text>"
-            f"<title>{escape(name)}：{n} {escape(unit)}</title></g></a>"
+            f"<title>{escape(count_text(name, n, unit))}</title></g></a>"
         )
     parts.append("</g>")
     top = project.height + 8
@@ -242,9 +248,10 @@ def render(
             f'<text class="legend-label" x="{x + 27}" y="{top + 12:.0f}">{label}</text>'
         )
     if unlabelled:
+        small_heading = gettext("%(title)s：", title=small_title)
         parts.append(
             f'<text class="legend-label unlabelled" x="{MARGIN}" y="{top + 32:.0f}">'
-            f"{escape(small_title)}：{' · '.join(unlabelled)}</text>"
+            f"{escape(small_heading)}{' · '.join(unlabelled)}</text>"
         )
     parts.append("</g></svg>")
     return Markup("".join(parts))

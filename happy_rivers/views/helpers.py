@@ -3,6 +3,7 @@
 import json
 
 from flask import Flask, render_template
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -71,7 +72,8 @@ def flatten(value, prefix: str = "") -> dict[str, str]:
             out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(value, list):
-        return {prefix: "、".join(map(str, value)) or "（空）"}
+        # the list separator is a message: 、 in Chinese, a comma in English
+        return {prefix: gettext("、").join(map(str, value)) or gettext("（空）")}
     return {prefix: "—" if value is None else str(value)}
 
 
@@ -83,7 +85,7 @@ def audit_diff(row: dict) -> list[tuple[str, str, str]]:
         # a creation: listing every first answer would bury the history; say how many
         answered = [k for k, v in after_raw["answers"].items() if k != "gates" and v is not None]
         after_raw = {k: v for k, v in after_raw.items() if k != "answers"}
-        after_raw["answers"] = f"{len(answered)} 项"
+        after_raw["answers"] = gettext("%(n)s 项", n=len(answered))
     before, after = flatten(before_raw), flatten(after_raw)
     keys = sorted(set(before) | set(after))
     pairs = [(k, before.get(k, "—"), after.get(k, "—")) for k in keys]

@@ -91,10 +91,19 @@ def page_key() -> tuple[str, str] | None:
 
 
 def redirect_answer(
-    location: str, message: str | None = None, category: str = "success", status: int = 303
+    location: str,
+    message: str | None = None,
+    category: str = "success",
+    status: int = 303,
+    **values,
 ) -> Answer:
-    """A page's answer to remember: where it redirected, and the message it showed."""
-    body = json.dumps({"flash": [message, category]}, ensure_ascii=False) if message else None
+    """A page's answer to remember: where it redirected, and the message it showed.
+
+    The message is kept as its id (mark it N_) and values, and translated when it is shown, so
+    a repeat shows it in the language of the page that asks.
+    """
+    flashed = [message, category, values]
+    body = json.dumps({"flash": flashed}, ensure_ascii=False) if message else None
     return Answer(status, location, body)
 
 
@@ -106,7 +115,8 @@ def redirect_response(answer: Answer):
     """A remembered redirect, shown again with its message."""
     shown = answer_extra(answer).get("flash")
     if shown:
-        flash(*shown)
+        message, category, *values = shown  # (answers kept before the values had none)
+        flash(gettext(message, **(values[0] if values else {})), category)
     return redirect(answer.location, answer.status)
 
 

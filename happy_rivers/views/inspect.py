@@ -40,6 +40,7 @@ from happy_rivers.forms.inspection import (
 from happy_rivers.scoring import workflow
 from happy_rivers.store import assessments, audit, idempotency, waterbodies
 from happy_rivers.store.idempotency import Answer
+from happy_rivers.translations import N_
 
 from . import idempotency as keys
 from .auth import actor, client_ip
@@ -255,9 +256,10 @@ def assessment_create(waterbody_id: int):
             # A second click (or a colleague) got there first: open the existing one.
             return keys.redirect_answer(
                 url_for("inspect.assessment_edit", assessment_id=e.current["id"]),
-                f"{e.message}，已为您打开。",
+                N_("%(conflict)s，已为您打开。"),
                 "info",
                 status=302,
+                conflict=e.message,
             )
         return keys.redirect_answer(
             url_for("inspect.assessment_edit", assessment_id=assessment_id), status=302
@@ -382,12 +384,12 @@ def _saved_answer(assessment_id: int, action: str) -> Answer:
     if action == "submit":
         return keys.redirect_answer(
             url_for("inspect.assessment_view", assessment_id=assessment_id),
-            "已提交，等待市级审核。",
+            N_("已提交，等待市级审核。"),
             status=302,
         )
     return keys.redirect_answer(
         url_for("inspect.assessment_edit", assessment_id=assessment_id),
-        "草稿已保存。" if action == "save" else "已更正答案并重新计分。",
+        N_("草稿已保存。") if action == "save" else N_("已更正答案并重新计分。"),
     )
 
 
@@ -452,9 +454,9 @@ def assessment_edit(assessment_id: int):
             request.form.get("action") == "submit" and assessment["status"] == "submitted"
         ):
             # the second click of a double submit: the browser shows this answer, not the first
-            flash("已提交，等待市级审核。", "success")
+            flash(gettext("已提交，等待市级审核。"), "success")
         elif request.method == "POST":
-            flash("该评估当前不能修改。", "error")
+            flash(gettext("该评估当前不能修改。"), "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
     rubric = rubric_of(assessment)
     Form = form_class(rubric)
@@ -757,7 +759,7 @@ def attachment_upload(assessment_id: int):
             max_files=current_app.config["EVIDENCE_FILES_PER_ASSESSMENT"],
             max_bytes=current_app.config["EVIDENCE_BYTES_PER_ASSESSMENT"],
         )
-        return keys.redirect_answer(back, f"已上传「{filename}」", status=302)
+        return keys.redirect_answer(back, N_("已上传「%(name)s」"), status=302, name=filename)
 
     try:
         answer, again = _run_once(key, add)
