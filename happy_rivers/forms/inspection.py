@@ -25,9 +25,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets.core import clean_key
 
-from happy_rivers.scoring.rubric import Indicator, Rubric
-from happy_rivers.scoring.rules import fmt
-from happy_rivers.scoring.water import LIMITS, PARAMETER_NAMES
+from happy_rivers.scoring.kinds import Part, kind_of
+from happy_rivers.scoring.rubric import Rubric
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -40,33 +39,28 @@ class InspectionForm(FlaskForm):
     # Validation is scoring's job; the fields only carry what was typed.
 
 
-def _number_field(label: str, *, integer: bool = False, unit: str = "", **extra) -> StringField:
-    # type="text" with inputmode: phones show a numeric keypad, and the browser never silently
-    # drops a value it cannot parse — the server answers with a message next to the field.
-    render_kw = {"inputmode": "numeric" if integer else "decimal", "autocomplete": "off"}
-    render_kw.update(extra)
-    return StringField(label, render_kw=render_kw, description=unit)
-
-
-def _range_hint(ind: Indicator) -> str:
-    """ "0–100" for a percentage, "≥ 0" for an open range: the allowed input, shown in the box."""
-    low, high = ind.params.get("input_min"), ind.params.get("input_max")
-    if low is not None and high is not None:
-        return f"{fmt(low)}–{fmt(high)}"
-    return f"≥ {fmt(low)}" if low is not None else ""
-
-
-def water_parameters(ind: Indicator) -> tuple[str, ...]:
-    return (*LIMITS[ind.param("waterbody")], "ph")
-
-
-def judged_choices(ind: Indicator) -> list[SelectChoice]:
-    step = ind.params.get("step", Decimal("0.5"))
-    values, x = [], Decimal(0)
-    while x <= ind.max:
-        values.append(SelectChoice(fmt(x), fmt(x)))
-        x += step
-    return [SelectChoice("", "—"), *reversed(values)]
+def _field(part: Part):
+    """The WTForms field for one part of an indicator's answer (see scoring/kinds/base.py)."""
+    control = part.control
+    if control in ("number", "integer"):
+        # type="text" with inputmode: phones show a numeric keypad, and the browser never
+        # silently drops a value it cannot parse — the server answers with a message next to
+        # the field.
+        render_kw = {"inputmode": "numeric" if control == "integer" else "decimal"}
+        render_kw["autocomplete"] = "off"
+        if part.placeholder is not None:
+            render_kw["placeholder"] = part.placeholder
+        return StringField(part.label, render_kw=render_kw, description=part.unit)
+    choices = [SelectChoice(value, label) for value, label in part.choices]
+    if control == "checklist":
+        return MultiCheckboxField(part.label, choices=choices, validate_choice=False)
+    if control == "choice":
+        return RadioField(part.label, choices=choices, validate_choice=False)
+    if control == "points":
+        return SelectField(part.label, choices=choices, validate_choice=False)
+    if control == "text":
+        return TextAreaField(part.label, render_kw={"rows": 2})
+    raise ValueError(f"unknown form control {control!r}")
 
 
 _form_classes: dict[tuple[str, str], type[InspectionForm]] = {}
@@ -83,40 +77,8 @@ def form_class(rubric: Rubric) -> type[InspectionForm]:
 def _build_form_class(rubric: Rubric) -> type[InspectionForm]:
     fields: dict = {}
     for ind in rubric.indicators.values():
-        code, kind = ind.code, ind.kind
-        if kind == "linear":
-            fields[code] = _number_field(ind.name, unit=ind.unit, placeholder=_range_hint(ind))
-        elif kind == "deduction":
-            fields[code] = _number_field(ind.name, integer=True, unit=ind.unit, placeholder="≥ 0")
-        elif kind == "checklist":
-            fields[code] = MultiCheckboxField(
-                ind.name,
-                choices=[
-                    SelectChoice(o.code, f"{o.label}（{fmt(o.value)} 分）") for o in ind.options
-                ],
-                validate_choice=False,
-            )
-        elif kind == "choice":
-            fields[code] = RadioField(
-                ind.name,
-                choices=[SelectChoice(o.code, o.label) for o in ind.options],
-                validate_choice=False,
-            )
-        elif kind == "judged":
-            fields[f"{code}_points"] = SelectField(
-                "评分", choices=judged_choices(ind), validate_choice=False
-            )
-            fields[f"{code}_note"] = TextAreaField("评分说明", render_kw={"rows": 2})
-        elif kind == "water_class":
-            for p in water_parameters(ind):
-                label = PARAMETER_NAMES[p] + ("（选填）" if p == "ph" else "")
-                fields[f"{code}_{p}"] = _number_field(label, unit="" if p == "ph" else "mg/L")
-        elif kind == "income_gap":
-            fields[f"{code}_riverside"] = _number_field("沿河乡镇增长率", unit="%")
-            fields[f"{code}_district"] = _number_field("区县增长率", unit="%")
-        elif kind == "survey":
-            fields[f"{code}_rate"] = _number_field("满意率", unit="%")
-            fields[f"{code}_sample_size"] = _number_field("样本量", integer=True, unit="份")
+        for part in kind_of(ind).parts(ind):
+            fields[part.field(ind.code)] = _field(part)
     for gate in rubric.manual_gates:
         fields[f"gate_{gate.code}"] = BooleanField(gate.name)
         fields[f"gate_{gate.code}_note"] = TextAreaField("说明", render_kw={"rows": 2})
@@ -166,46 +128,27 @@ def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float
     return int(value) if value == value.to_integral_value() and "." not in text else float(value)
 
 
-_PART_KEYS = {"income_gap": ("riverside", "district"), "survey": ("rate", "sample_size")}
-
-
 def answers_from_form(rubric: Rubric, form: InspectionForm) -> tuple[dict, dict[str, str]]:
     """Turn posted fields into the answers JSON; blank fields are left out (a partial draft).
 
     Returns the answers and the errors found while reading them (text that is not a number).
+    Each indicator's kind says which fields hold its answer and how they make it; an indicator
+    of a kind nobody registered raises UnknownKind.
     """
     answers: dict = {}
     errors: dict[str, str] = {}
     data = form.data
     for ind in rubric.indicators.values():
-        code, kind = ind.code, ind.kind
-        label = f"「{ind.name}」"
-        if kind in ("linear", "deduction"):
-            value = _parse_number(data.get(code), code, label, errors)
-            if value is not None:
-                answers[code] = value
-        elif kind == "checklist":
-            answers[code] = list(data.get(code) or [])
-        elif kind == "choice":
-            if data.get(code):
-                answers[code] = data[code]
-        elif kind == "judged":
-            points_raw, note = data.get(f"{code}_points"), (data.get(f"{code}_note") or "")
-            if points_raw or note.strip():
-                answers[code] = {
-                    "points": _parse_number(points_raw, f"{code}.points", f"{label}的评分", errors),
-                    "note": note,
-                }
-        else:
-            keys = _PART_KEYS[kind] if kind in _PART_KEYS else water_parameters(ind)
-            parts = {}
-            for key in keys:
-                label_key = PARAMETER_NAMES.get(key, key) if kind == "water_class" else key
-                value = _parse_number(data.get(f"{code}_{key}"), f"{code}.{key}", label_key, errors)
-                if value is not None:
-                    parts[key] = value
-            if parts:
-                answers[code] = parts
+        kind = kind_of(ind)
+        values = {}
+        for part in kind.parts(ind):
+            raw = data.get(part.field(ind.code))
+            if part.numeric:
+                raw = _parse_number(raw, part.path(ind.code), part.error_label, errors)
+            values[part.key] = raw
+        answer = kind.answer(ind, values)
+        if answer is not None:
+            answers[ind.code] = answer
     gates = {}
     for gate in rubric.manual_gates:
         if data.get(f"gate_{gate.code}"):
@@ -218,19 +161,9 @@ def form_data_from_answers(rubric: Rubric, answers: dict) -> dict:
     """The reverse of answers_from_form: field values for editing a saved assessment."""
     data: dict = {}
     for ind in rubric.indicators.values():
-        code, value = ind.code, answers.get(ind.code)
-        if value is None:
-            continue
-        if ind.kind in ("linear", "deduction"):
-            data[code] = _text(value)
-        elif ind.kind in ("checklist", "choice"):
-            data[code] = value
-        elif ind.kind == "judged" and isinstance(value, dict):
-            data[f"{code}_points"] = _text(value.get("points"))
-            data[f"{code}_note"] = value.get("note") or ""
-        elif isinstance(value, dict):
-            for key, part in value.items():
-                data[f"{code}_{key}"] = _text(part)
+        value = answers.get(ind.code)
+        if value is not None:
+            data.update(kind_of(ind).fields(ind, value))
     for code, note in (answers.get("gates") or {}).items():
         data[f"gate_{code}"] = True
         data[f"gate_{code}_note"] = note
@@ -266,19 +199,7 @@ def answer_text(rubric: Rubric, answers: dict, code: str) -> str:
     ind = rubric.indicators.get(code)
     if ind is None:  # a ticked gate: its note
         return f"已勾选：{data.get(f'gate_{code}_note') or ''}"
-    if ind.kind in ("checklist", "choice"):
-        chosen = data[code] if isinstance(data[code], list) else [data[code]]
-        return "、".join(o.label if (o := ind.option(c)) else str(c) for c in chosen) or "（空）"
-    if ind.kind in ("linear", "deduction"):
-        return f"{data[code]} {ind.unit}".strip()
-    if ind.kind == "judged":
-        return f"{data.get(f'{code}_points') or '—'} 分；{data.get(f'{code}_note') or ''}"
-    parts = [
-        f"{PARAMETER_NAMES.get(name[len(code) + 1 :], name[len(code) + 1 :])} {value}"
-        for name, value in data.items()
-        if value not in ("", None)
-    ]
-    return "、".join(parts) or "（空）"
+    return kind_of(ind).describe(ind, data)
 
 
 @dataclass(frozen=True)
@@ -329,14 +250,6 @@ def take_theirs(
             for item in value if isinstance(value, list) else [value]:
                 merged.add(name, "y" if item is True else item)
     return merged
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
-        return fmt(Decimal(str(value)))
-    return str(value)
 
 
 # --- rendering ---------------------------------------------------------------------------------

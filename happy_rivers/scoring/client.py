@@ -11,9 +11,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .kinds import kind_of
 from .rubric import Indicator, Rubric
-from .rules import DEFAULT_CLASS_FRACTIONS, DEFAULT_MIN_SAMPLE, DEFAULT_STEP
-from .water import FLOOR_PARAMETERS, LABELS, LIMITS, PH_MAX, PH_RANGE, WORST
+from .water import FLOOR_PARAMETERS, LABELS, PH_MAX, PH_RANGE, WORST
 
 # Bumped when the document's shape changes, so a device holding an old one can tell.
 FORMAT = 1
@@ -31,24 +31,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not a rubric value: {value!r}")
 
 
-def _params(ind: Indicator) -> dict:
-    """The indicator's parameters with the rules' defaults filled in."""
-    params = dict(ind.params)
-    if ind.kind == "judged":
-        params.setdefault("step", DEFAULT_STEP)
-    elif ind.kind == "survey":
-        params.setdefault("min_sample", Decimal(DEFAULT_MIN_SAMPLE))
-    elif ind.kind == "water_class":
-        waterbody = params["waterbody"]
-        params["class_fractions"] = params.get("class_fractions") or DEFAULT_CLASS_FRACTIONS
-        limits = LIMITS[waterbody]
-        params["limits"] = dict(limits)
-        params["required"] = list(limits)
-        # as rules.water_class: ph is optional, and tn is accepted (and ignored) for rivers
-        params["optional"] = sorted({"ph", "tn"} - set(limits))
-    return params
-
-
 def _indicator(ind: Indicator) -> dict:
     return {
         "code": ind.code,
@@ -59,7 +41,7 @@ def _indicator(ind: Indicator) -> dict:
         "max": ind.max,
         "unit": ind.unit,
         "panel": ind.panel,
-        "params": _params(ind),
+        "params": kind_of(ind).document_params(ind),
         "options": [
             {"code": o.code, "label": o.label, "label_en": o.label_en, "value": o.value}
             for o in ind.options

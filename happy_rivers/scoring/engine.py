@@ -7,10 +7,11 @@ from typing import Any
 from happy_rivers.translations import N_
 
 from .errors import InvalidAnswers
+from .kinds import kind_of
 from .panel import PanelSummary, read_panel
 from .panel import explain as panel_explain
 from .rubric import Rubric
-from .rules import RULES, FieldErrors, compile_fast, fmt
+from .rules import FieldErrors, fmt
 from .text import Named, Text
 from .water import WORST, WaterQuality
 
@@ -283,7 +284,9 @@ class _Plan:
     def __init__(self, rubric: Rubric):
         indicators = rubric.indicators
         self.known = set(indicators) | {"gates"}
-        self.items = tuple((code, ind, compile_fast(ind)) for code, ind in indicators.items())
+        self.items = tuple(
+            (code, ind, kind_of(ind).score, ind.prepared) for code, ind in indicators.items()
+        )
         self.dimensions = tuple(
             (
                 d.code,
@@ -322,33 +325,18 @@ def _evaluate(
                 errors[str(key)] = f"评价标准 {rubric.id} 中没有指标 {key}"
     lazy = IndicatorResult._lazy
     get = answers.get
-    for code, ind, fast in plan.items:
+    for code, ind, score_one, prepared in plan.items:
         value = get(code)
         if value is None or value == "":
             missing.append(code)
             continue
-        out = fast(value) if fast is not None else None
-        if out is not None:
-            results[code] = lazy(ind, value, *out)
-            continue
-        # anything but the plain valid case: the rule itself, which names every bad field
         try:
-            scored = RULES[ind.kind](ind, value)
+            points, explain, args, water_quality = score_one(prepared, value)
         except FieldErrors as e:
             errors.update(e.errors)
             continue
-        points = round2(scored.points)
-        results[code] = IndicatorResult(
-            code=code,
-            name=ind.name,
-            dimension=ind.dimension,
-            kind=ind.kind,
-            max=ind.max,
-            points=points,
-            input=value,
-            explain=with_points(scored.explain, points),
-            water_quality=scored.water_quality,
-        )
+        points = points.quantize(CENT, rounding=ROUND_HALF_UP)
+        results[code] = lazy(ind, value, points, explain, args, water_quality)
     return results, errors, missing
 
 

@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import InvalidAnswers
+from .kinds import kind_of
 from .rubric import Indicator, Rubric
-from .rules import RULES, FieldErrors, fmt
+from .rules import FieldErrors, fmt
 
 CENT = Decimal("0.01")
 # From five experts up, one highest and one lowest are dropped: one outlier can't move the mean.
@@ -134,7 +135,7 @@ def read_panel(rubric: Rubric, panel: Any) -> tuple[dict[str, PanelSummary], dic
         points: list[Decimal] = []
         for position, answer in enumerate(answers):
             try:
-                scored = RULES[ind.kind](ind, answer)
+                scored = kind_of(ind).rule(ind, answer)
             except FieldErrors as e:
                 prefix = f"panel.{code}.{position}"
                 for path, message in e.errors.items():
@@ -178,7 +179,7 @@ def check_expert_answers(rubric: Rubric, answers: Any, *, complete: bool) -> dic
             errors[code] = f"「{ind.name}」不由专家组评分（评价标准未标注 panel）"
         else:
             try:
-                RULES[ind.kind](ind, answer)
+                kind_of(ind).rule(ind, answer)
             except FieldErrors as e:
                 errors.update(e.errors)
     if complete:

@@ -10,18 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-RUBRIC_DIR = Path(__file__).parent / "rubrics"
+from .kinds import KINDS, UnknownKind, kind_of
 
-KINDS = {
-    "linear",
-    "deduction",
-    "checklist",
-    "judged",
-    "choice",
-    "water_class",
-    "income_gap",
-    "survey",
-}
+RUBRIC_DIR = Path(__file__).parent / "rubrics"
 
 
 class RubricError(ValueError):
@@ -56,6 +47,11 @@ class Indicator:
 
     def param(self, key: str) -> Any:
         return self.params[key]
+
+    @cached_property
+    def prepared(self) -> Any:
+        """What its kind needs to score it, computed once (rubrics are cached and immutable)."""
+        return kind_of(self).prepare(self)
 
     def option(self, code: str) -> Option | None:
         return self._options_by_code.get(code) if isinstance(code, str) else None
@@ -326,6 +322,10 @@ def _check(rubric: Rubric) -> None:
         for i in d.indicators:
             if i.kind not in KINDS:
                 raise RubricError(f"{rubric.id}: 指标 {i.code} 的类型 {i.kind} 未知")
+            try:
+                i.prepared  # noqa: B018 — a missing or malformed parameter is refused now
+            except (KeyError, ValueError, TypeError, ArithmeticError, UnknownKind) as e:
+                raise RubricError(f"{rubric.id}: 指标 {i.code} 的参数有误（{e}）") from None
             if i.panel and i.kind != "judged":
                 raise RubricError(f"{rubric.id}: 指标 {i.code} 不是 judged 类型，不能由专家组评分")
             if i.kind == "checklist" and sum(o.value for o in i.options) != i.max:

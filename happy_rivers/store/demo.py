@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlite_utils import Database
 
 from happy_rivers import clock, scoring
+from happy_rivers.scoring.kinds import kind_of
 
 from . import assessments, panels, users, waterbodies, write
 from . import publicity as notices
@@ -113,58 +114,11 @@ SET_UP_ON = "2024-11-01"
 
 
 def demo_answers(rubric: scoring.Rubric, rng: random.Random, quality: float) -> dict:
-    """Plausible answers; quality 1.0 aims at full marks, lower spreads points downwards."""
-
-    def between(zero, full):
-        zero, full = float(zero), float(full)
-        x = zero + (full - zero) * min(1.0, max(0.0, rng.gauss(quality, 0.12)) * 1.08)
-        return round(x, 1)
-
-    answers: dict = {}
-    for ind in rubric.indicators.values():
-        p = ind.params
-        if ind.kind == "linear":
-            x = between(p["zero"], p["full"])
-            lo = float(p.get("input_min", 0))
-            hi = float(p["input_max"]) if "input_max" in p else None
-            answers[ind.code] = min(max(x, lo), hi) if hi is not None else max(x, lo)
-        elif ind.kind == "deduction":
-            answers[ind.code] = max(0, int(rng.gauss((1 - quality) * 4, 0.8)))
-        elif ind.kind == "checklist":
-            answers[ind.code] = [o.code for o in ind.options if rng.random() < 0.35 + quality * 0.6]
-        elif ind.kind == "choice":
-            options = [o.code for o in ind.options]
-            answers[ind.code] = options[0] if rng.random() < 0.6 + quality * 0.4 else options[1]
-        elif ind.kind == "judged":
-            pts = min(
-                float(ind.max), max(0.0, round(float(ind.max) * rng.gauss(quality, 0.1) * 2) / 2)
-            )
-            answers[ind.code] = {"points": pts, "note": "现场查看与资料核实（演示数据）"}
-        elif ind.kind == "water_class":
-            good = quality > 0.5
-            answers[ind.code] = {
-                "do": round(rng.uniform(6.2, 8.5) if good else rng.uniform(3.5, 6), 2),
-                "codmn": round(rng.uniform(1.5, 3.8) if good else rng.uniform(3, 7), 2),
-                "cod": round(rng.uniform(8, 15), 1),
-                "bod5": round(rng.uniform(1.2, 2.9), 2),
-                "nh3n": round(rng.uniform(0.08, 0.45) if good else rng.uniform(0.3, 1.2), 3),
-                "tp": round(rng.uniform(0.01, 0.09), 3)
-                if ind.param("waterbody") == "river"
-                else round(rng.uniform(0.008, 0.024), 3),
-            }
-            if ind.param("waterbody") == "reservoir":
-                answers[ind.code]["tn"] = round(rng.uniform(0.15, 0.5), 2)
-        elif ind.kind == "income_gap":
-            d = round(rng.uniform(4.5, 6.5), 1)
-            answers[ind.code] = {
-                "riverside": round(d + rng.gauss(quality - 0.7, 0.6), 1),
-                "district": d,
-            }
-        elif ind.kind == "survey":
-            answers[ind.code] = {
-                "rate": between(p["zero"], p["full"]),
-                "sample_size": rng.randint(120, 600),
-            }
+    """Plausible answers; quality 1.0 aims at full marks, lower spreads points downwards.
+    Each indicator's answer comes from its kind (scoring/kinds/)."""
+    answers: dict = {
+        ind.code: kind_of(ind).demo(ind, rng, quality) for ind in rubric.indicators.values()
+    }
     answers["gates"] = {}
     return answers
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from happy_rivers import clock, store
-from happy_rivers.forms.inspection import water_parameters
 from happy_rivers.scoring import DECISION_LABELS, workflow
 from happy_rivers.scoring.water import PARAMETER_NAMES
 from happy_rivers.store import assessments
@@ -139,7 +138,6 @@ def init_app(app: Flask) -> None:
             "AUDIT_LABELS": AUDIT_LABELS,
             "url_rules": app.view_functions,
             "localized": localized,
-            "water_parameters": water_parameters,
             "field_id": field_id,
             "audit_diff": audit_diff,
             "new_idempotency_key": new_key,

@@ -38,6 +38,7 @@ from happy_rivers.forms.inspection import (
     take_theirs,
 )
 from happy_rivers.scoring import workflow
+from happy_rivers.scoring.kinds import kind_of
 from happy_rivers.store import assessments, audit, idempotency, waterbodies
 from happy_rivers.store.idempotency import Answer
 from happy_rivers.translations import N_
@@ -630,6 +631,7 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None, diffe
         render_input=render_input,
         render_options=render_options,
         render_widget=render_widget,
+        kind_of=kind_of,
     )
 
 

@@ -538,7 +538,7 @@
           answers[code] = { points: value === undefined ? null : value, note: note };
         }
       } else {
-        // water: the standard's parameters and pH (forms/inspection.py water_parameters)
+        // water: the standard's parameters and pH (scoring/kinds/water_class.py parts)
         var keys = PART_KEYS[kind] || ind.required.concat(["ph"]), parts = {}, any = false;
         keys.forEach(function (key) {
           var v = parseFormNumber(field(code + "_" + key), code + "." + key, errors);
