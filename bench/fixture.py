@@ -26,11 +26,13 @@ from decimal import Decimal
 from werkzeug.security import generate_password_hash
 
 from happy_rivers import clock, scoring, store
-from happy_rivers.scoring.rubric import DEFAULT_RUBRICS as RUBRIC_FOR_KIND
+from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.store.demo import demo_answers
 from happy_rivers.store.standings import invalidate_standings
 
 PASSWORD = "bench-pass-2027"
+# kind of waterbody → the rubric id that assesses it (the built-in kinds table)
+RUBRIC_FOR_KIND = {code: kind.rubric for code, kind in waterbody_kinds().items()}
 
 FIRST_ACCEPTANCE = date(2025, 1, 7)
 HISTORY_START = date(2019, 1, 1)

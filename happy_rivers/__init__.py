@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # public notice and the title counts from the naming date. False: the title counts
         # from the decision date, for a deployment that runs its notices elsewhere.
         PUBLICITY=True,
+        # folders of extra rubric files and waterbody kinds, read after the built-in
+        # scoring/rubrics/: a list, or one string of folders separated by os.pathsep (":")
+        RUBRIC_PATH="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -42,6 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.json.ensure_ascii = False
+
+    from happy_rivers.scoring.folders import set_rubric_folders
+
+    # before the views are imported: the API document lists the kinds found there
+    set_rubric_folders(_folders(app.config["RUBRIC_PATH"]))
 
     from happy_rivers import mail, store, views
 
@@ -87,6 +95,12 @@ def score_command(answers_file, rubric_id: str, rubric_version: str | None) -> N
         click.echo(json.dumps({"errors": e.errors}, ensure_ascii=False, indent=2), err=True)
         raise SystemExit(2) from None
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+
+
+def _folders(setting) -> list[str]:
+    if isinstance(setting, str):
+        return [f for f in setting.split(os.pathsep) if f.strip()]
+    return [str(f) for f in setting or ()]
 
 
 def _instance_secret_key(instance_path: str) -> str:

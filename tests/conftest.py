@@ -15,7 +15,13 @@ PASSWORD = "correct-horse-1"
 
 
 @pytest.fixture
-def app(tmp_path):
+def app_config() -> dict:
+    """Settings a test module adds to the app's (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
     app = create_app(
         {
             "TESTING": True,
@@ -28,6 +34,7 @@ def app(tmp_path):
             # these tests decide and count titles on the decision date; 公示 and naming are
             # tested with it on (tests/test_publicity.py)
             "PUBLICITY": False,
+            **app_config,
         }
     )
     with app.app_context():

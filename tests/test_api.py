@@ -402,7 +402,7 @@ def test_only_admins_create_waterbodies(api, db, user):
             {"name": 5, "kind": "lake", "district": 500112},
             {
                 "name": "name 须为文字",
-                "kind": "类型须为河流或水库，「lake」无效",
+                "kind": "类型须为河流（river）、水库（reservoir）之一，「lake」无效",
                 "district": "district 须为文字",
             },
         ),

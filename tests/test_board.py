@@ -180,7 +180,7 @@ def test_dimension_leaders(login_as, history):
     [
         ("year=20x5", "year", "年份「20x5」无效"),
         ("year=1999", "year", "年份「1999」无效"),
-        ("kind=lake", "kind", "类型须为河流（river）或水库（reservoir）"),
+        ("kind=lake", "kind", "类型须为河流（river）、水库（reservoir）之一"),
         ("as_of=2025-02-30", "as_of", "日期「2025-02-30」无效"),
         ("as_of=20250107", "as_of", "日期「20250107」无效"),
         ("as_of=1900-01-01", "as_of", "日期须在 2000 年至 2100 年之间"),

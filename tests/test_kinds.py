@@ -15,23 +15,24 @@ from werkzeug.datastructures import MultiDict
 import happy_rivers
 from happy_rivers import scoring
 from happy_rivers.forms import inspection
-from happy_rivers.scoring import rubric as rubric_module
+from happy_rivers.scoring.folders import RUBRIC_DIR, set_rubric_folders
 from happy_rivers.scoring.kinds import KINDS, Kind, Part, UnknownKind, kind_of, register
 from happy_rivers.scoring.rules import FieldErrors, fmt, number, whole_number
 from happy_rivers.store.demo import demo_answers
 from tests.answers import full_river_answers
 
 TEMPLATES = Path(happy_rivers.__file__).parent / "templates"
-RIVER_FILE = rubric_module.RUBRIC_DIR / "cq-river-2025.1.toml"
+RIVER_FILE = RUBRIC_DIR / "cq-river-2025.1.toml"
 
 
 @pytest.fixture
 def rubric_dir(tmp_path, monkeypatch):
-    """A rubric folder of the test's own, with caches that forget it afterwards."""
-    monkeypatch.setattr(rubric_module, "RUBRIC_DIR", tmp_path)
-    monkeypatch.setattr(rubric_module, "_cache", {})
+    """A rubric folder of the test's own (read after the built-in one, as RUBRIC_PATH's are),
+    with caches that forget it afterwards."""
+    set_rubric_folders([tmp_path])
     monkeypatch.setattr(inspection, "_form_classes", {})
-    return tmp_path
+    yield tmp_path
+    set_rubric_folders()
 
 
 def river_variant(folder: Path, rubric_id: str, indicator: str, replace: dict) -> None:

@@ -78,7 +78,7 @@ def test_bad_rows_exit_2_name_every_row_and_field_and_write_nothing(app, db, tmp
     err = result.stderr
     for line in (
         "第 3 行 · 名称：请填写河湖名称",
-        "第 4 行 · 类型：类型须为河流或水库，「湖泊」无效",
+        "第 4 行 · 类型：类型须为河流（river）、水库（reservoir）之一，「湖泊」无效",
         "第 4 行 · 牵头区县：没有区县「渝北」（可填名称或代码）",
         "第 5 行 · 途经区县：没有区县「火星区」（可填名称或代码）",
         "第 5 行 · 级别：级别须为 市级、区县级、乡镇级、村级 之一",

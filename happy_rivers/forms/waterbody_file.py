@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.translations import N_
 
 # (header, field, required): the column order of the template and the export
@@ -37,7 +38,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NOTES = (
     "名称、类型、牵头区县必填；其余可留空。",
-    "类型：河流 或 水库。",
+    # the kinds line is added from the kinds table when the template is written (`template_notes`)
     "区县：名称或 GB/T 2260 代码均可（两江新区 LJXQ、高新区 GXQ、万盛经开区 WSJK）。",
     "途经区县：跨区县河流途经的其他区县，用顿号、逗号或空格分隔；其检查员可查看该河湖。",
     "级别：市级、区县级、乡镇级、村级（默认区县级）。长度、面积填数字。",
@@ -138,11 +139,22 @@ def _filled(cell) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
+def template_notes() -> tuple[str, ...]:
+    """The template's notes, the kinds as the table lists them today."""
+    kinds = "、".join(k.label for k in waterbody_kinds().values())
+    return (NOTES[0], f"类型：{kinds}。", *NOTES[1:])
+
+
+def _kind_cell(code: str) -> str:
+    kind = waterbody_kinds().get(code)
+    return kind.label if kind else code
+
+
 def record_cells(row: dict) -> list:
     """A waterbody (as store.waterbodies lists it) as the template's cells."""
     cells = [
         row["name"],
-        "河流" if row["kind"] == "river" else "水库",
+        _kind_cell(row["kind"]),
         row["district_name"],
         "、".join(row.get("through_names") or []),
         row["level"] or "",
@@ -186,7 +198,7 @@ def write_xlsx(rows: Iterable[dict], *, notes: bool = False) -> bytes:
     sheet.freeze_panes = "A2"
     if notes:
         help_sheet = book.create_sheet("填写说明")
-        for line in NOTES:
+        for line in template_notes():
             help_sheet.append([line])
         help_sheet.column_dimensions["A"].width = 100
     out = io.BytesIO()

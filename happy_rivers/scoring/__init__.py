@@ -22,9 +22,15 @@ from .rubric import (
     available_rubrics,
     available_versions,
     load_rubric,
-    rubric_for_waterbody,
 )
 from .water import WaterQuality, water_quality_class
+from .waterbodies import (
+    WaterbodyKind,
+    parse_kind,
+    rubric_for_waterbody,
+    waterbody_kind,
+    waterbody_kinds,
+)
 
 __all__ = [
     "DECISION_LABELS",
@@ -37,14 +43,18 @@ __all__ = [
     "Rubric",
     "RubricError",
     "WaterQuality",
+    "WaterbodyKind",
     "available_rubrics",
     "combine_panel",
     "available_versions",
     "load_rubric",
     "panel_spread",
+    "parse_kind",
     "preview",
     "round2",
     "rubric_for_waterbody",
     "score",
     "water_quality_class",
+    "waterbody_kind",
+    "waterbody_kinds",
 ]

@@ -1,6 +1,8 @@
-"""Rubrics as data: TOML files under scoring/rubrics/, one per rubric id and version.
+"""Rubrics as data: TOML files `<id>-<version>.toml`, one per rubric id and version.
 
-Numbers are read as Decimal so that the end-points and points in the file are exact.
+They are read from the built-in folder scoring/rubrics/ and then from the folders a deployment
+adds with the RUBRIC_PATH setting (scoring/folders.py). Numbers are read as Decimal so
+that the end-points and points in the file are exact.
 """
 
 import tomllib
@@ -10,13 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .folders import RubricError, on_change, rubric_folders
 from .kinds import KINDS, UnknownKind, kind_of
-
-RUBRIC_DIR = Path(__file__).parent / "rubrics"
-
-
-class RubricError(ValueError):
-    """A rubric file is malformed or missing."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ class Grade:
 class Rubric:
     id: str
     version: str
-    waterbody: str  # river | reservoir
+    waterbody: str  # the kind of waterbody it assesses (scoring/waterbodies.py)
     name: str
     name_en: str
     dimensions: tuple[Dimension, ...]
@@ -140,9 +137,22 @@ def _dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
 
 
+def _rubric_files(pattern: str) -> dict[str, Path]:
+    """Stem → file for the rubric files matching the pattern; the first folder wins."""
+    files: dict[str, Path] = {}
+    for folder in rubric_folders():
+        for path in folder.glob(pattern):
+            # `<id>-<version>`, the version starting with a digit; other TOML files (the
+            # waterbody kinds table) are not rubrics
+            _, _, version = path.stem.rpartition("-")
+            if version[:1].isdigit():
+                files.setdefault(path.stem, path)
+    return files
+
+
 def _read(rubric_id: str, version: str) -> dict:
-    path = RUBRIC_DIR / f"{rubric_id}-{version}.toml"
-    if not path.exists():
+    path = _rubric_files(f"{rubric_id}-{version}.toml").get(f"{rubric_id}-{version}")
+    if path is None:
         raise RubricError(f"没有评价标准 {rubric_id} {version}")
     with path.open("rb") as f:
         return tomllib.load(f, parse_float=Decimal)
@@ -151,21 +161,19 @@ def _read(rubric_id: str, version: str) -> dict:
 def available_versions(rubric_id: str) -> list[str]:
     """Versions of a rubric on disk, oldest first (versions compare as dotted numbers)."""
     versions = [
-        p.stem.removeprefix(f"{rubric_id}-")
-        for p in RUBRIC_DIR.glob(f"{rubric_id}-*.toml")
-        if p.stem.removeprefix(f"{rubric_id}-")[:1].isdigit()
+        stem.removeprefix(f"{rubric_id}-")
+        for stem in _rubric_files(f"{rubric_id}-*.toml")
+        if stem.removeprefix(f"{rubric_id}-")[:1].isdigit()
     ]
     return sorted(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
 def available_rubrics() -> list[str]:
-    return sorted({p.stem.rsplit("-", 1)[0] for p in RUBRIC_DIR.glob("*.toml")})
+    return sorted({stem.rsplit("-", 1)[0] for stem in _rubric_files("*.toml")})
 
-
-# The rubric each kind of waterbody is assessed with (its latest version is used for new work).
-DEFAULT_RUBRICS = {"river": "cq-river", "reservoir": "cq-reservoir"}
 
 _cache: dict[tuple[str, str], Rubric] = {}
+on_change(_cache.clear)
 
 
 def load_rubric(rubric_id: str, version: str | None = None) -> Rubric:
@@ -336,8 +344,3 @@ def _check(rubric: Rubric) -> None:
             raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")
         if g.when_worst_class and g.when_worst_class not in indicators:
             raise RubricError(f"{rubric.id}: 否决条件 {g.code} 引用了不存在的指标")
-
-
-def rubric_for_waterbody(kind: str) -> Rubric:
-    """The latest version of the rubric a river or a reservoir is assessed with."""
-    return load_rubric(DEFAULT_RUBRICS[kind])

@@ -1,11 +1,15 @@
 """Surface-water quality class by GB 3838—2002, single-factor method (basic items, mg/L).
 
 The worst parameter sets the class. Limits are the national standard, not a rubric choice,
-so they live here rather than in the rubric files.
+so they live here rather than in the rubric files; which of the standard's tables applies to a
+kind of waterbody is said by the kinds table (scoring/waterbodies.py, `water_limits`).
 """
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from .waterbodies import waterbody_kind, waterbody_kinds
 
 LABELS = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ")
 WORST = 6  # 劣Ⅴ
@@ -30,14 +34,32 @@ _COMMON = {
     "bod5": tuple(map(_D, ("3", "3", "4", "6", "10"))),
     "nh3n": tuple(map(_D, ("0.15", "0.5", "1.0", "1.5", "2.0"))),
 }
-LIMITS = {
+# The standard's tables: rivers, and lakes and reservoirs (湖、库: stricter 总磷, and 总氮).
+STANDARD_LIMITS = {
     "river": {**_COMMON, "tp": tuple(map(_D, ("0.02", "0.1", "0.2", "0.3", "0.4")))},
-    "reservoir": {
+    "lake_reservoir": {
         **_COMMON,
         "tp": tuple(map(_D, ("0.01", "0.025", "0.05", "0.1", "0.2"))),
         "tn": tuple(map(_D, ("0.2", "0.5", "1.0", "1.5", "2.0"))),
     },
 }
+
+
+class _LimitsByKind(Mapping):
+    """Kind of waterbody → its limits, looked up through the kinds table on every access, so a
+    kind added by a RUBRIC_PATH folder is classified with no change here."""
+
+    def __getitem__(self, kind: str) -> dict[str, tuple[Decimal, ...]]:
+        return STANDARD_LIMITS[waterbody_kind(kind).water_limits]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(waterbody_kinds())
+
+    def __len__(self) -> int:
+        return len(waterbody_kinds())
+
+
+LIMITS: Mapping[str, dict[str, tuple[Decimal, ...]]] = _LimitsByKind()
 PH_RANGE = (_D(6), _D(9))
 PH_MAX = _D(14)  # a pH above 14 is a typing mistake, not a measurement
 # parameters whose limits are floors (value ≥ limit); every other limit is a ceiling
@@ -84,7 +106,7 @@ def water_quality_class(measurements: dict, waterbody: str = "river") -> WaterQu
     For rivers, `tn` is not assessed (GB 3838 applies it to lakes and reservoirs) and is ignored.
     """
     if waterbody not in LIMITS:
-        raise ValueError(f"waterbody must be 'river' or 'reservoir', not {waterbody!r}")
+        raise ValueError(f"waterbody must be one of {', '.join(LIMITS)}, not {waterbody!r}")
     classes = {}
     for parameter in LIMITS[waterbody]:
         if measurements.get(parameter) is None:

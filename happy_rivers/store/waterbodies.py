@@ -13,14 +13,13 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from happy_rivers.scoring.waterbodies import kind_choices_text, parse_kind
 from happy_rivers.translations import N_
 
 from . import audit, now, write
 from .pinyin import forms, initials, spelled
 from .standings import invalidate_standings
 
-KINDS = ("river", "reservoir")
-KIND_NAMES = {"river": "河流", "reservoir": "水库"}
 STATUSES = ("planned", "building", "publicity", "accepted", "revoked")
 # Set by hand in the registry; publicity (公示中), accepted and revoked come only from review
 # decisions and 公示 (store/publicity.py).
@@ -104,7 +103,7 @@ def _number(value, errors: dict, key: str, label: str) -> float | None:
 
 def clean(raw: dict, lookup: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """(the record as stored, errors by field) from raw values: text from a form or a file, or
-    JSON values from the API. Districts by name or code; kinds as code or 河流/水库."""
+    JSON values from the API. Districts by name or code; kinds as code or label (河流)."""
     errors: dict[str, str] = {}
     name = _text(raw.get("name"))
     if not name:
@@ -112,12 +111,12 @@ def clean(raw: dict, lookup: dict[str, str]) -> tuple[dict, dict[str, str]]:
     elif len(name) > MAX_NAME:
         errors["name"] = f"名称不能超过 {MAX_NAME} 个字"
     kind_raw = _text(raw.get("kind"))
-    kind = {v: k for k, v in KIND_NAMES.items()}.get(kind_raw, kind_raw)
-    if kind not in KINDS:
+    kind = parse_kind(kind_raw)
+    if kind is None:
         errors["kind"] = (
-            "请填写类型：河流或水库"
+            f"请填写类型：{kind_choices_text()}"
             if not kind_raw
-            else f"类型须为河流或水库，「{kind_raw[:20]}」无效"
+            else f"类型须为{kind_choices_text()}之一，「{kind_raw[:20]}」无效"
         )
     lead_raw = _text(raw.get("district"))
     lead = lookup.get(lead_raw)

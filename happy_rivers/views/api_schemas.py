@@ -34,7 +34,9 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from pydantic_core import PydanticCustomError
 
+from happy_rivers import clock
 from happy_rivers.scoring import available_rubrics, workflow
+from happy_rivers.scoring.waterbodies import kind_choices_text, waterbody_kinds
 from happy_rivers.store import waterbodies
 
 # ---------------------------------------------------------------------------------------------
@@ -149,16 +151,12 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
 
 
 def iso_date(value: Any, info: ValidationInfo) -> date:
-    """A YYYY-MM-DD date. fromisoformat alone would also take 20250107 and week dates."""
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        digits = value[:4] + value[5:7] + value[8:]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-    field = info.field_name
-    raise PydanticCustomError(BAD_FORMAT, f"{field} 须为有效日期，格式 YYYY-MM-DD")
+    """A YYYY-MM-DD date, read as every page reads one (clock.parse_date)."""
+    try:
+        return clock.parse_date(value)
+    except ValueError:
+        field = info.field_name
+        raise PydanticCustomError(BAD_FORMAT, f"{field} 须为有效日期，格式 YYYY-MM-DD") from None
 
 
 IsoDate = Annotated[
@@ -182,15 +180,16 @@ Year = Annotated[
 
 
 def _kind(value: Any) -> str:
-    if not isinstance(value, str) or value not in waterbodies.KINDS:
-        raise PydanticCustomError(NOT_ALLOWED, "kind 须为 river（河流）或 reservoir（水库）")
+    # the API takes the codes it documents (people typing into pages may also use the labels)
+    if not isinstance(value, str) or value not in waterbody_kinds():
+        raise PydanticCustomError(NOT_ALLOWED, f"kind 须为{kind_choices_text()}之一")
     return value
 
 
 WaterbodyKind = Annotated[
     str,
     PlainValidator(_kind, json_schema_input_type=str),
-    documented(type="string", enum=lambda: list(waterbodies.KINDS)),
+    documented(type="string", enum=lambda: list(waterbody_kinds())),
 ]
 
 
@@ -258,7 +257,7 @@ class WaterbodyCreate(ApiModel):
     """A waterbody's registry fields; the registry's rules (store.waterbodies.clean) follow."""
 
     name: Annotated[str | None, TEXT] = None
-    kind: Annotated[str | None, TEXT, documented(enum=lambda: list(waterbodies.KINDS))] = None
+    kind: Annotated[str | None, TEXT, documented(enum=lambda: list(waterbody_kinds()))] = None
     district: Annotated[str | None, TEXT] = Field(None, description="district name or code")
     level: Annotated[str | None, TEXT] = Field(None, examples=["区县级"])
     length_km: Annotated[float | None, Say("length_km 须为数字"), documented(minimum=0)] = None

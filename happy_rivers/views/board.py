@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from typing import IO, Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
@@ -33,16 +32,16 @@ from happy_rivers import clock, scoring, store
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from happy_rivers.scoring.progress import cumulative_series, load_targets, progress
+from happy_rivers.scoring.rubric import Dimension
+from happy_rivers.scoring.waterbodies import board_dimensions, kind_choices_text
 from happy_rivers.store import assessments, standings, waterbodies
-from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
-from .i18n import current_language, localized
+from .i18n import current_language, kind_labels, localized
 
 bp = Blueprint("board", __name__)
 
-WATERBODY_KINDS = {"river": N_("河流"), "reservoir": N_("水库")}
 # Dates outside this range are typing mistakes, not history or plans.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -54,10 +53,8 @@ def targets():
     return load_targets()
 
 
-@cache
-def dimensions() -> list[scoring.rubric.Dimension]:
-    """The seven dimensions, in rubric order (the river and reservoir rubrics share them)."""
-    return list(scoring.load_rubric("cq-river").dimensions)
+def dimensions() -> list[Dimension]:
+    return board_dimensions()
 
 
 def today() -> date:
@@ -96,10 +93,10 @@ def _year_arg(errors: dict[str, str]) -> int | None:
 
 def _kind_arg(errors: dict[str, str]) -> str | None:
     raw = (request.args.get("kind") or "").strip()
-    if raw and raw not in WATERBODY_KINDS:
-        errors["kind"] = "类型须为河流（river）或水库（reservoir）"
-        return None
-    return raw or None
+    kind = scoring.parse_kind(raw) if raw else None
+    if raw and kind is None:
+        errors["kind"] = f"类型须为{kind_choices_text()}之一"
+    return kind
 
 
 @dataclass
@@ -287,7 +284,7 @@ def districts():
             dimensions=dimensions(),
             rule=ranking_rule(),
             years=year_choices(),
-            kinds=WATERBODY_KINDS,
+            kinds=kind_labels(),
         )
 
     key = (as_of, filters.year, filters.kind, filters.as_of)
@@ -353,11 +350,11 @@ def waterbodies_board():
             filters=filters,
             dimensions=dimensions(),
             years=year_choices(),
-            kinds=WATERBODY_KINDS,
+            kinds=kind_labels(),
             districts=waterbodies.districts(db),
             district=district,
             # translated once per page, not once per row
-            kind_labels={code: gettext(text) for code, text in WATERBODY_KINDS.items()},
+            kind_labels=kind_labels(),
             status_labels={code: gettext(text) for code, text in workflow.STATUS_LABELS.items()},
         )
 
@@ -401,6 +398,12 @@ def _gates(a: dict) -> str:
     return "；".join(f"{g['code']} {g['name']}" for g in details) or "无"
 
 
+def _kind_label(code: str) -> str:
+    """The kind's Chinese label for the export's cells (the exports are written in Chinese)."""
+    kind = scoring.waterbody_kinds().get(code)
+    return kind.label if kind else code
+
+
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -411,7 +414,7 @@ def assessment_columns() -> list[Column]:
         Column("评估编号", lambda a: a["id"], "int", 9),
         Column("评估类型", lambda a: workflow.KIND_LABELS.get(a["kind"], a["kind"]), width=10),
         Column("河湖", lambda a: a["waterbody_name"], width=18),
-        Column("河湖类型", lambda a: WATERBODY_KINDS.get(a["waterbody_kind"], ""), width=9),
+        Column("河湖类型", lambda a: _kind_label(a["waterbody_kind"]), width=9),
         Column("区县", lambda a: a["district_name"], width=14),
         Column("区县代码", lambda a: a["district_code"], width=10),
         Column("状态", lambda a: workflow.STATUS_LABELS.get(a["status"], a["status"]), width=10),
@@ -461,7 +464,7 @@ def waterbody_columns(extra: dict) -> list[Column]:
         Column("名次", lambda r: r.rank, "int", 6),
         Column("河湖", lambda r: r.name, width=18),
         Column("区县", lambda r: r.district, width=14),
-        Column("类型", lambda r: WATERBODY_KINDS.get(extra[r.id]["kind"], ""), width=8),
+        Column("类型", lambda r: _kind_label(extra[r.id]["kind"]), width=8),
         Column("总分", lambda r: r.total, "number", 9),
         *(
             Column(d.name, lambda r, code=d.code: r.dimensions.get(code), "number", 10)
@@ -670,7 +673,7 @@ def _exports_page(assessment_errors=None, standings_errors=None):
         assessment_errors=assessment_errors or {},
         standings_errors=standings_errors or {},
         years=year_choices(),
-        kinds=WATERBODY_KINDS,
+        kinds=kind_labels(),
     ), (422 if errors else 200)
 
 
@@ -713,7 +716,7 @@ def _standings_notes(filters: BoardFilters, as_of: date | None) -> list[tuple[st
         notes.append(("截至日期", as_of.isoformat()))
     if filters.year and not as_of:
         notes.append(("年份", f"{filters.year} 年作出结论的评估"))
-    notes.append(("类型", WATERBODY_KINDS.get(filters.kind or "", "河流和水库")))
+    notes.append(("类型", _kind_label(filters.kind) if filters.kind else "全部类型"))
     return notes
 
 

@@ -13,7 +13,7 @@ from happy_rivers.scoring.water import PARAMETER_NAMES
 from happy_rivers.store import assessments
 from happy_rivers.translations import N_
 
-from .i18n import localized
+from .i18n import kind_labels, localized
 from .idempotency import new_key
 
 WATERBODY_STATUS_LABELS = {
@@ -123,6 +123,8 @@ def returned_count() -> int:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
+    # {{ waterbody.kind|kind_label }}: 河流, River, … from the kinds table
+    app.jinja_env.filters["kind_label"] = lambda code: kind_labels().get(code, code)
     # stored stamps are UTC; every page shows them in Beijing time: {{ row.updated_at|beijing }}
     app.jinja_env.filters["beijing"] = clock.beijing
     for code in ERROR_PAGES:
@@ -138,6 +140,7 @@ def init_app(app: Flask) -> None:
             "AUDIT_LABELS": AUDIT_LABELS,
             "url_rules": app.view_functions,
             "localized": localized,
+            "kind_labels": kind_labels,
             "field_id": field_id,
             "audit_diff": audit_diff,
             "new_idempotency_key": new_key,

@@ -14,6 +14,7 @@ from flask_babel import Babel, get_locale, get_translations
 
 from happy_rivers import scoring
 from happy_rivers.scoring.text import Joined, Named, Text
+from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.store import panels
 
 from .auth import safe_next
@@ -131,3 +132,9 @@ def with_texts(assessment: dict, rubric, panel: dict | None = None) -> dict | No
 def localized(zh: str, en: str | None) -> str:
     """Pick the rubric's Chinese or English name for the current language."""
     return en if en and current_language() == "en" else zh
+
+
+def kind_labels() -> dict[str, str]:
+    """Code → label of every kind of waterbody in the current language, in table order."""
+    language = current_language()
+    return {code: kind.label_for(language) for code, kind in waterbody_kinds().items()}

@@ -8,11 +8,14 @@ from copy import deepcopy
 
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.leaderboard import RANKING_RULE
-from happy_rivers.store.waterbodies import KINDS, STATUSES
+from happy_rivers.scoring.waterbodies import waterbody_kinds
+from happy_rivers.store.waterbodies import STATUSES
 
 from . import api_schemas as schemas
 
 STRING_2DP = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["93.45"]}
+# the kinds of waterbody (scoring/rubrics/waterbody_kinds.toml and RUBRIC_PATH's tables)
+KINDS = list(waterbody_kinds())
 DATE = {"type": "string", "format": "date", "examples": ["2025-01-07"]}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 BEIJING_TIME = {

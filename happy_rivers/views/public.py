@@ -23,11 +23,10 @@ from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
-from .i18n import current_language, localized
+from .i18n import current_language, kind_labels, localized
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-KIND_LABELS = {"river": N_("河流"), "reservoir": N_("水库")}
 # the rubric's grade bands (shared by the river and reservoir rubrics): Chinese → English
 GRADE_LABELS_EN = {g.label: g.label_en for g in load_rubric("cq-river").grades}
 # public pages other features add, linked from the public navigation once their route exists
@@ -76,7 +75,7 @@ def index():
             report=report,
             status_labels=TARGET_STATUS_LABELS,
             rows=rows,
-            kind_labels=KIND_LABELS,
+            kind_labels=kind_labels(),
             map_svg=_map(db, rows),
         )
 
@@ -110,7 +109,7 @@ def district(code: str):
         return dict(
             district=found,
             rows=public.named(db, district=code),
-            kind_labels=KIND_LABELS,
+            kind_labels=kind_labels(),
         )
 
     body = _cached_body("public/_district_body.html", (code,), context)
@@ -131,7 +130,7 @@ def waterbody(waterbody_id: int):
                 card["dimensions"].values(),
                 gettext("%(name)s · 七个维度得分率", name=card["name"]),
             )
-        return dict(card=card, radar=radar, kind_labels=KIND_LABELS)
+        return dict(card=card, radar=radar, kind_labels=kind_labels())
 
     body = _cached_body("public/_waterbody_body.html", (waterbody_id,), context)
     return _page("public/waterbody.html", body, card=card)
