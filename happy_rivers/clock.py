@@ -48,6 +48,18 @@ def today() -> date:
     return utc_now().astimezone(BEIJING).date()
 
 
+def parse_date(text) -> date:
+    """A date as typed into a page or sent to the API: exactly YYYY-MM-DD in ASCII digits, and a
+    real day; ValueError otherwise. The one reading of a date: the boards, exports, audit log,
+    review form and API accept and refuse the same texts. (date.fromisoformat alone also takes
+    20250107 and the week date 2025-W02-2; strptime takes 2025-1-7.)"""
+    if isinstance(text, str) and len(text) == 10 and text[4] == text[7] == "-":
+        digits = text[:4] + text[5:7] + text[8:]
+        if digits.isascii() and digits.isdigit():
+            return date.fromisoformat(text)  # ValueError for 2025-02-30
+    raise ValueError(f"not a YYYY-MM-DD date: {str(text)[:20]!r}")
+
+
 def parse(value: str | datetime | None) -> datetime | None:
     """A stored stamp as an aware datetime (a stamp without an offset is UTC); None if empty
     or unreadable, so one odd row never breaks a page."""

@@ -3,7 +3,22 @@ from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from happy_rivers import clock
 from happy_rivers.translations import N_
+
+
+class IsoDateField(DateField):
+    """A date read by clock.parse_date, like every other date the app reads (WTForms' own
+    DateField parses with strptime, which also takes 2025-1-7)."""
+
+    def process_formdata(self, valuelist):
+        raw = " ".join(valuelist).strip() if valuelist else ""
+        self.data = None
+        if raw:
+            try:
+                self.data = clock.parse_date(raw)
+            except ValueError:
+                raise ValueError("日期格式应为 YYYY-MM-DD") from None
 
 
 class ReviewForm(FlaskForm):
@@ -20,4 +35,4 @@ class ReviewForm(FlaskForm):
     )
     comment = TextAreaField(N_("审核意见"), render_kw={"rows": 3})
     override_reason = TextAreaField(N_("与计算结论不同的理由"), render_kw={"rows": 2})
-    decided_on = DateField(N_("结论日期"), validators=[Optional()], format="%Y-%m-%d")
+    decided_on = IsoDateField(N_("结论日期"), validators=[Optional()])

@@ -209,7 +209,7 @@ def _parse_day(raw: str, label: str, errors: dict, key: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        return clock.parse_date(raw)
     except ValueError:
         errors[key] = f"{label}格式应为 YYYY-MM-DD"
         return None

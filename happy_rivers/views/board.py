@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ bp = Blueprint("board", __name__)
 
 # Dates outside this range are typing mistakes, not history or plans.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -69,9 +67,7 @@ def _date_arg(name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        if not DATE_RE.fullmatch(raw):
-            raise ValueError(raw)
-        value = date.fromisoformat(raw)
+        value = clock.parse_date(raw)
     except ValueError:
         errors[name] = f"日期「{raw[:20]}」无效：请按 YYYY-MM-DD 填写，例如 2025-01-07"
         return None
