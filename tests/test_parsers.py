@@ -8,8 +8,7 @@ import pytest
 
 from happy_rivers import clock
 from happy_rivers.store import assessments, users
-from tests.test_inspection_http import errors_in
-from tests.test_workflow import review, submitted
+from tests.conftest import errors_in, review, submitted
 
 # fromisoformat takes the first two, strptime the third; the rest are not dates at all
 NOT_DATES = ["20250107", "2025-W02-2", "2025-1-7", "２０２５-01-07", "2025-02-30", "2025-01-07T00"]

@@ -5,8 +5,6 @@ The proof: a third kind, 湖泊 (`lake`), with its own rubric file in a temporar
 through the registry form, the inspection form, scoring, a decision, the boards and the exports.
 """
 
-import csv
-import io
 import re
 
 import pytest
@@ -16,8 +14,7 @@ from happy_rivers.scoring.folders import RUBRIC_DIR, RubricError, set_rubric_fol
 from happy_rivers.scoring.water import LIMITS, water_quality_class
 from happy_rivers.store import assessments
 from tests.answers import RESERVOIR_WATER, full_reservoir_answers
-from tests.test_inspection_http import as_form, new_assessment
-from tests.test_workflow import review
+from tests.conftest import as_form, csv_rows, new_assessment, review
 
 LAKE_KIND = """
 [[kinds]]
@@ -52,11 +49,6 @@ def built_in_kinds_afterwards():
     """The folders are the process's: the next test starts from the built-in ones."""
     yield
     set_rubric_folders()
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def test_a_lake_from_a_rubric_folder_is_registered_filled_scored_decided_ranked_and_exported(
@@ -112,13 +104,13 @@ def test_a_lake_from_a_rubric_folder_is_registered_filled_scored_decided_ranked_
     assert reviewer.get("/progress").status_code == 200
 
     # the exports name the kind and the rubric
-    (header, *rows) = [r for r in csv_rows(reviewer.get("/exports/assessments.csv")) if r]
-    row = dict(zip(header, next(r for r in rows if r[0] == str(aid)), strict=False))
+    _, rows = csv_rows(reviewer.get("/exports/assessments.csv"))
+    row = next(r for r in rows if r["评估编号"] == str(aid))
     assert (row["河湖类型"], row["评价标准"], row["总分"]) == ("湖泊", "cq-lake", "100.00")
-    exported = csv_rows(reviewer.get("/exports/leaderboard-waterbodies.csv?kind=lake"))
-    assert any(r[1:4] == ["青龙湖", "渝北区", "湖泊"] for r in exported)
-    registry = csv_rows(admin.get("/waterbodies/export.csv"))
-    assert ["青龙湖", "湖泊", "渝北区"] == next(r for r in registry if r[0] == "青龙湖")[:3]
+    _, rows = csv_rows(reviewer.get("/exports/leaderboard-waterbodies.csv?kind=lake"))
+    assert [(r["河湖"], r["类型"]) for r in rows] == [("青龙湖", "湖泊")]
+    _, rows = csv_rows(admin.get("/waterbodies/export.csv"))
+    assert next(r for r in rows if r["名称"] == "青龙湖")["类型"] == "湖泊"
 
     # and in English the label is the table's English one
     inspector.get("/lang/en")
