@@ -584,3 +584,164 @@ def test_administrators_hear_once_that_a_notice_has_ended(story, db, login_as):
     assert len(told()) == 1
     page = admin_page.get("/inbox").get_data(as_text=True)
     assert "公示已结束，可以命名" in page
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def test_the_api_publishes_records_and_names(db, api_token):
+    yulin = decide(db, "御临河", "2025-12-10")
+    admin_api = api_token("admin")
+    response = admin_api.post(
+        "/publicity",
+        json={"assessment_ids": [yulin], "starts_on": "2025-12-15", "contact": "市河长办"},
+    )
+    assert response.status_code == 201, response.get_json()
+    batch = response.get_json()
+    assert response.headers["Location"] == f"/api/v1/publicity/{batch['id']}"
+    assert (batch["ends_on"], batch["naming_from"], batch["working_days"]) == (
+        "2025-12-19",
+        "2025-12-20",
+        5,
+    )
+    assert [i["assessment_id"] for i in batch["items"]] == [yulin]
+
+    public = api_token(None).get("/public/publicity")
+    assert public.status_code == 200
+    (notice_json,) = public.get_json()["batches"]
+    assert notice_json["items"] == [
+        {
+            "waterbody_id": waterbody_id(db, "御临河"),
+            "waterbody": "御临河",
+            "kind": "river",
+            "district": "渝北区",
+        }  # fmt: skip
+    ]
+    assert "objections" not in notice_json and "total" not in str(notice_json)
+
+    path = f"/publicity/{batch['id']}"
+    response = admin_api.post(
+        path + "/objections",
+        json={"received_on": "2025-12-16", "channel": "online", "content": "网络留言：水体发绿"},
+    )
+    assert response.status_code == 201
+    objection = response.get_json()
+    response = admin_api.post(path + "/name", json={"named_on": "2026-01-05"})
+    assert response.status_code == 409
+    assert "异议未记录处理结果" in response.get_json()["error"]
+    response = admin_api.put(
+        f"{path}/objections/{objection['id']}", json={"resolution": "经监测水质达标"}
+    )
+    assert response.status_code == 200 and response.get_json()["resolved_on"]
+    response = admin_api.post(path + "/name", json={"named_on": "2026-01-05"})
+    assert response.status_code == 200
+    assert response.get_json()["state"] == "named"
+    assert api_token(None).get("/public/publicity").get_json() == {"batches": []}
+    assert admin_api.get("/progress?as_of=2026-01-05").get_json()["accepted"] == 1
+    assert admin_api.get("/progress?as_of=2026-01-04").get_json()["accepted"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/publicity", {"assessment_ids": "1", "starts_on": "2025-12-15", "contact": "c"},
+         "assessment_ids"),
+        ("/publicity", {"assessment_ids": [0], "starts_on": "2025-12-15", "contact": "c"},
+         "assessment_ids"),
+        ("/publicity", {"assessment_ids": [1], "starts_on": "20251215", "contact": "c"},
+         "starts_on"),
+        ("/publicity", {"assessment_ids": [1], "starts_on": "9999-12-31", "contact": "c"},
+         "starts_on"),
+        ("/publicity", {"assessment_ids": [1], "starts_on": "2025-12-15", "contact": 5},
+         "contact"),
+        ("/publicity", {"assessment_ids": [1], "starts_on": "2025-12-15", "contact": "c",
+                        "working_days": "5"}, "working_days"),
+        ("/publicity/{batch}/objections", {"received_on": "2025-12-16", "channel": "fax",
+                                           "content": "x"}, "channel"),
+        ("/publicity/{batch}/objections", {"received_on": "2025-12-16", "channel": "phone",
+                                           "content": ["x"]}, "content"),
+        ("/publicity/{batch}/name", {"named_on": "2026-01-05", "remove": [{"assessment_id": 1}]},
+         "remove.0.reason"),
+        ("/publicity/{batch}/name", {"named_on": "2026-01-05", "remove": [{"reason": "x"}]},
+         "remove.0.assessment_id"),
+        ("/publicity/{batch}/name", {"named_on": "2025-12-19"}, "named_on"),
+    ],
+)  # fmt: skip
+def test_api_input_errors_are_422_per_field_and_write_nothing(
+    story, db, api_token, path, body, field
+):
+    before = [db[t].count for t in ("publicity_batches", "publicity_items", "publicity_objections")]
+    response = api_token("admin").post(path.format(batch=story["january"]["id"]), json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+    after = [db[t].count for t in ("publicity_batches", "publicity_items", "publicity_objections")]
+    assert after == before
+    assert publicity.get(db, story["january"]["id"])["named_on"] is None
+
+
+API_ROUTES = [
+    # (method, path, body, the administrator's answer)
+    ("POST", "/publicity", {"assessment_ids": ["{awaiting}"], "starts_on": "2025-12-22",
+                            "contact": "市河长办"}, 201),
+    ("GET", "/publicity/{batch}", None, 200),
+    ("GET", "/publicity/9999", None, 404),
+    ("POST", "/publicity/{batch}/objections", {"received_on": "2025-12-16", "channel": "visit",
+                                               "content": "来访"}, 201),
+    ("PUT", "/publicity/{batch}/objections/{objection}", {"resolution": "已答复"}, 200),
+    ("PUT", "/publicity/{batch}/objections/9999", {"resolution": "已答复"}, 404),
+    ("POST", "/publicity/{batch}/name", {"named_on": "2026-01-05"}, 200),
+    ("POST", "/publicity/9999/name", {"named_on": "2026-01-05"}, 404),
+]  # fmt: skip
+
+
+@pytest.fixture
+def api_world(story, db):
+    """The story, plus an accepted assessment waiting for a notice, an objection, an expert."""
+    users.create(db, "e1", "correct-horse-1", "expert")
+    waterbodies.create(db, {"name": "后河", "kind": "river", "district": "渝北区"})
+    awaiting = decide(db, "后河", "2025-12-12")
+    objection = publicity.add_objection(
+        db,
+        story["january"]["id"],
+        received_on=date(2025, 12, 16),
+        channel="phone",
+        content="来电",
+        resolution="已答复",
+        user=admin(db),
+    )
+    return {"batch": story["january"]["id"], "objection": objection["id"], "awaiting": awaiting}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "admin_status"), API_ROUTES)
+@pytest.mark.parametrize("role", [None, "reviewer", "yubei", "e1", "admin"])
+def test_api_authorization(api_world, db, api_token, role, method, path, body, admin_status):
+    def fill(value):
+        if isinstance(value, str) and value.startswith("{"):
+            return int(value.format(**api_world))
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return value
+
+    client = api_token(role)
+    url = path.format(**api_world)
+    before = [db[t].count for t in ("publicity_batches", "publicity_objections")]
+    if method == "GET":
+        response = client.get(url)
+    elif method == "PUT":
+        response = client.put(url, json=fill(body))
+    else:
+        response = client.post(url, json=fill(body))
+    expected = {None: 401, "admin": admin_status}.get(role, 403)
+    assert response.status_code == expected, response.get_json()
+    if expected in (401, 403):
+        after = [db[t].count for t in ("publicity_batches", "publicity_objections")]
+        assert after == before and publicity.get(db, api_world["batch"])["named_on"] is None
+
+
+@pytest.mark.parametrize("role", [None, "reviewer", "yubei", "e1", "admin"])
+def test_everybody_reads_the_public_notices(api_world, api_token, role):
+    response = api_token(role).get("/public/publicity")
+    assert response.status_code == 200
+    assert [b["id"] for b in response.get_json()["batches"]] == [api_world["batch"]]

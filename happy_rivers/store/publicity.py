@@ -25,6 +25,8 @@ MAX_WORKING_DAYS = 30
 MAX_CONTACT = 200
 MAX_TEXT = 2000
 MAX_ITEMS = 200
+# dates a notice may start on: counting working days near date.max would overflow
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class PublicityError(ValueError):
@@ -218,6 +220,8 @@ def create(
     """Publish a batch: its end date counted in working days by scoring.process."""
     errors: dict[str, str] = {}
     contact = _text(contact, "contact", errors, required=True, limit=MAX_CONTACT, label="联系方式")
+    if not FIRST_DAY <= starts_on <= LAST_DAY:
+        errors["starts_on"] = f"公示开始日期须在 {FIRST_DAY.year} 年至 {LAST_DAY.year} 年之间"
     if working_days is not None and not 1 <= working_days <= MAX_WORKING_DAYS:
         errors["working_days"] = f"公示天数应为 1 至 {MAX_WORKING_DAYS} 个工作日"
     ids = list(dict.fromkeys(assessment_ids))

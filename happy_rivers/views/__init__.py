@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
 
     # imported for its effect: it adds the panel routes to api.bp before api.bp is registered
     importlib.import_module(f"{__name__}.api_panel")
+    importlib.import_module(f"{__name__}.api_publicity")
 
     i18n.init_app(app)
     auth.init_app(app)

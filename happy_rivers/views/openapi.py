@@ -602,9 +602,9 @@ def _paths() -> dict:
 
 
 def document() -> dict:
-    from . import openapi_panel  # it builds on the helpers above
+    from . import openapi_panel, openapi_publicity  # they build on the helpers above
 
-    paths = _paths() | openapi_panel.paths()
+    paths = _paths() | openapi_panel.paths() | openapi_publicity.paths()
     for path_item in paths.values():
         for operation in path_item.values():
             operation["responses"].setdefault("405", ref("MethodNotAllowed", "responses"))
@@ -637,6 +637,7 @@ def document() -> dict:
                 },
                 "schemas": SCHEMAS
                 | openapi_panel.SCHEMAS
+                | openapi_publicity.SCHEMAS
                 | schemas.component_schemas(schemas.REQUEST_MODELS),
                 "responses": RESPONSES,
                 "parameters": PARAMETERS,

@@ -79,6 +79,7 @@ EXPERT_PAGES = {
 }
 EXPERT_API = {
     "api.openapi",
+    "api.public_publicity",
     "api.fallback",
     "api.assessment_get",
     "api.panel_get",
