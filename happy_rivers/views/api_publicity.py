@@ -6,26 +6,82 @@ The same store functions as the pages (views/publicity.py); the conventions of v
 409 for the batch's state (named, notice not over, objections unresolved), 422 per field.
 """
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Literal
 
 from flask import jsonify, url_for
+from pydantic import Field
 
 from happy_rivers import store
 from happy_rivers.store import publicity
 
-from .api import (
-    ApiError,
-    bp,
-    client_ip,
-    invalid,
-    json_body,
-    parse_date,
-    positive_int,
-    require_role,
-)
+from .api import ApiError, body_as, bp, client_ip, invalid, require_role
+from .api_schemas import TEXT, ApiModel, Id, IsoDate, Say, documented
 
 PUBLIC_FIELDS = ("id", "starts_on", "ends_on", "working_days", "naming_from", "estimated")
+
+
+# ---------------------------------------------------------------------------------------------
+# Request bodies (views/api_schemas.py's conventions: strict types, a Chinese message per
+# field; what only the store knows — who may be listed, the dates' order — it checks itself)
+
+
+class PublicityCreate(ApiModel):
+    assessment_ids: Annotated[
+        list[Id], Say("assessment_ids 须为评估 id（正整数）的列表", whole=True)
+    ] = Field(
+        description="accepted assessments waiting for a notice (not named, not in another "
+        "batch; one per waterbody)"
+    )
+    starts_on: IsoDate = Field(description="the first day (counted when a working day)")
+    working_days: Annotated[
+        Id | None,
+        Say("working_days 须为正整数（工作日数）"),
+        documented(maximum=publicity.MAX_WORKING_DAYS),
+    ] = Field(
+        None,
+        description="default 5 (scoring/process.toml): weekends, public holidays and adjusted "
+        "working days (调休) from the official calendar are skipped",
+    )
+    contact: Annotated[str, Say("contact 须为文字", missing="请提供联系方式 contact")] = Field(
+        description=f"published with the notice; at most {publicity.MAX_CONTACT} characters"
+    )
+
+
+class ObjectionCreate(ApiModel):
+    received_on: IsoDate = Field(description="from the notice's first day to today")
+    channel: Annotated[
+        Literal[publicity.CHANNELS],
+        Say(f"channel 须为 {'、'.join(publicity.CHANNELS)} 之一"),
+    ]
+    content: Annotated[str, TEXT] = Field(description=f"at most {publicity.MAX_TEXT} characters")
+    assessment_id: Annotated[Id | None, Say("assessment_id 须为本批次中评估的 id")] = Field(
+        None, description="the item it is about, if one"
+    )
+    resolution: Annotated[str | None, TEXT] = Field(None, description="when already known")
+
+
+class ObjectionResolve(ApiModel):
+    resolution: Annotated[str, Say("resolution 须为文字", missing="请提供处理结果 resolution")]
+
+
+class Removal(ApiModel):
+    assessment_id: Id
+    reason: Annotated[str, TEXT]
+
+
+class NamingRequest(ApiModel):
+    named_on: IsoDate = Field(description="from naming_from, at the latest today")
+    remove: Annotated[
+        list[Removal],
+        Say("remove 须为列表：[{assessment_id, reason}]", items="每项须为 {assessment_id, reason}"),
+    ] = Field(default_factory=list, description="items not named, each with its reason")
+
+
+REQUEST_MODELS = [PublicityCreate, ObjectionCreate, ObjectionResolve, NamingRequest]
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
 
 
 def batch_json(batch: dict) -> dict:
@@ -72,35 +128,6 @@ def objection_json(row: dict) -> dict:
     }
 
 
-def _date(body: dict, field: str, errors: dict[str, str]) -> date | None:
-    if body.get(field) is None:
-        errors[field] = f"请提供 {field}（YYYY-MM-DD）"
-        return None
-    try:
-        return parse_date(body[field], field)
-    except ApiError as e:
-        errors.update(e.errors or {})
-        return None
-
-
-def _optional_id(body: dict, field: str, errors: dict[str, str]) -> int | None:
-    if body.get(field) is None:
-        return None
-    value = positive_int(body[field])
-    if value is None:
-        errors[field] = f"{field} 须为正整数"
-    return value
-
-
-def _text(body: dict, field: str, errors: dict[str, str]) -> Any:
-    """A text field as sent (the store checks emptiness and length); a type error here."""
-    value = body.get(field)
-    if value is not None and not isinstance(value, str):
-        errors[field] = f"{field} 须为文字"
-        return ""
-    return value
-
-
 def _state_error(e: Exception) -> ApiError:
     if isinstance(e, publicity.NotFound):
         return ApiError(404, "没有该公示批次或异议")
@@ -112,28 +139,14 @@ def _state_error(e: Exception) -> ApiError:
 @bp.post("/publicity")
 def publicity_create():
     user = require_role("admin")
-    body = json_body()
-    errors: dict[str, str] = {}
-    ids = body.get("assessment_ids")
-    if not isinstance(ids, list) or not all(positive_int(i) is not None for i in ids):
-        errors["assessment_ids"] = "assessment_ids 须为评估 id（正整数）的列表"
-        ids = []
-    starts_on = _date(body, "starts_on", errors)
-    working_days = None
-    if body.get("working_days") is not None:
-        working_days = positive_int(body["working_days"])
-        if working_days is None:
-            errors["working_days"] = "working_days 须为正整数（工作日数）"
-    contact = _text(body, "contact", errors)
-    if errors:
-        raise invalid(errors)
+    body = body_as(PublicityCreate)
     try:
         batch = publicity.create(
             store.get_db(),
-            assessment_ids=[positive_int(i) for i in ids],
-            starts_on=starts_on,
-            working_days=working_days,
-            contact=contact,
+            assessment_ids=list(body.assessment_ids),
+            starts_on=body.starts_on,
+            working_days=body.working_days,
+            contact=body.contact,
             user=user.row,
             ip=client_ip(),
         )
@@ -157,24 +170,16 @@ def publicity_get(batch_id: int):
 @bp.post("/publicity/<api_id:batch_id>/objections")
 def publicity_objection_add(batch_id: int):
     user = require_role("admin")
-    body = json_body()
-    errors: dict[str, str] = {}
-    received_on = _date(body, "received_on", errors)
-    channel = _text(body, "channel", errors)
-    content = _text(body, "content", errors)
-    resolution = _text(body, "resolution", errors)
-    about = _optional_id(body, "assessment_id", errors)
-    if errors:
-        raise invalid(errors)
+    body = body_as(ObjectionCreate)
     try:
         row = publicity.add_objection(
             store.get_db(),
             batch_id,
-            received_on=received_on,
-            channel=channel or "",
-            content=content,
-            assessment_id=about,
-            resolution=resolution,
+            received_on=body.received_on,
+            channel=body.channel,
+            content=body.content,
+            assessment_id=body.assessment_id,
+            resolution=body.resolution,
             user=user.row,
             ip=client_ip(),
         )
@@ -188,17 +193,13 @@ def publicity_objection_add(batch_id: int):
 @bp.put("/publicity/<api_id:batch_id>/objections/<api_id:objection_id>")
 def publicity_objection_resolve(batch_id: int, objection_id: int):
     user = require_role("admin")
-    body = json_body()
-    errors: dict[str, str] = {}
-    resolution = _text(body, "resolution", errors)
-    if errors:
-        raise invalid(errors)
+    body = body_as(ObjectionResolve)
     try:
         row = publicity.resolve_objection(
             store.get_db(),
             batch_id,
             objection_id,
-            resolution=resolution,
+            resolution=body.resolution,
             user=user.row,
             ip=client_ip(),
         )
@@ -210,41 +211,23 @@ def publicity_objection_resolve(batch_id: int, objection_id: int):
 @bp.post("/publicity/<api_id:batch_id>/name")
 def publicity_name(batch_id: int):
     user = require_role("admin")
-    body = json_body()
-    errors: dict[str, str] = {}
-    named_on = _date(body, "named_on", errors)
-    removals: dict[int, Any] = {}
-    position: dict[int, int] = {}  # assessment id → its index in `remove`, for the messages
-    remove = body.get("remove", [])
-    if not isinstance(remove, list):
-        errors["remove"] = "remove 须为列表：[{assessment_id, reason}]"
-        remove = []
-    for n, item in enumerate(remove):
-        assessment_id = positive_int(item.get("assessment_id")) if isinstance(item, dict) else None
-        if assessment_id is None:
-            errors[f"remove.{n}.assessment_id"] = "assessment_id 须为正整数"
-            continue
-        reason = item.get("reason")
-        if reason is not None and not isinstance(reason, str):
-            errors[f"remove.{n}.reason"] = "reason 须为文字"
-            continue
-        removals[assessment_id] = reason
-        position[assessment_id] = n
-    if errors:
-        raise invalid(errors)
+    body = body_as(NamingRequest)
+    removals = {r.assessment_id: r.reason for r in body.remove}
+    # the store keys a reason by assessment id (remove.<id>); the body lists them by position
+    position = {
+        f"remove.{r.assessment_id}": f"remove.{n}.reason" for n, r in enumerate(body.remove)
+    }
     try:
         batch = publicity.name(
             store.get_db(),
             batch_id,
-            named_on=named_on,
+            named_on=body.named_on,
             removals=removals,
             user=user.row,
             ip=client_ip(),
         )
     except publicity.PublicityError as e:
-        # the store keys a reason by assessment id (remove.<id>); the body lists them
-        named = {f"remove.{i}": f"remove.{n}.reason" for i, n in position.items()}
-        raise invalid({named.get(k, k): v for k, v in e.errors.items()}) from None
+        raise invalid({position.get(k, k): v for k, v in e.errors.items()}) from None
     except (publicity.PublicityStateError, publicity.NotFound) as e:
         raise _state_error(e) from None
     return jsonify(batch_json(batch))

@@ -1,34 +1,17 @@
 """公示 and 命名's part of the OpenAPI document (views/openapi.py merges it in)."""
 
-from happy_rivers.store.publicity import CHANNELS, MAX_CONTACT, MAX_TEXT, MAX_WORKING_DAYS
+from happy_rivers.store.publicity import CHANNELS
 
+from . import api_schemas
+from .api_publicity import REQUEST_MODELS
 from .openapi import DATE, NULLABLE_DATE, STRING_2DP, body, errors, json_content, obj, ok, ref
 
 STATES = ["upcoming", "open", "ended", "named"]
 NULLABLE_TEXT = {"type": ["string", "null"]}
 ID = {"type": "integer", "minimum": 1}
 
-SCHEMAS = {
-    "PublicityCreate": obj(
-        {
-            "assessment_ids": {
-                "type": "array",
-                "items": ID,
-                "description": "accepted assessments waiting for a notice (not named, not in "
-                "another batch; one per waterbody)",
-            },
-            "starts_on": {**DATE, "description": "the first day (counted when a working day)"},
-            "working_days": {
-                "type": ["integer", "null"],
-                "minimum": 1,
-                "description": f"default 5 (scoring/process.toml), at most {MAX_WORKING_DAYS}: "
-                "weekends, public holidays and adjusted working days (调休) from the official "
-                "calendar",
-            },
-            "contact": {"type": "string", "description": f"at most {MAX_CONTACT} characters"},
-        },
-        ["assessment_ids", "starts_on", "contact"],
-    ),
+# the request bodies come from their models (views/api_publicity.py), the answers are here
+SCHEMAS = api_schemas.component_schemas(REQUEST_MODELS) | {
     "PublicityItem": obj(
         {
             "assessment_id": ID,
@@ -73,35 +56,6 @@ SCHEMAS = {
             "objections": {"type": "array", "items": ref("Objection")},
         },
         ["id", "starts_on", "ends_on", "naming_from", "state", "items", "objections"],
-    ),
-    "ObjectionCreate": obj(
-        {
-            "received_on": DATE,
-            "channel": {"type": "string", "enum": list(CHANNELS)},
-            "content": {"type": "string", "description": f"at most {MAX_TEXT} characters"},
-            "assessment_id": {
-                "type": ["integer", "null"],
-                "minimum": 1,
-                "description": "the item it is about, if one",
-            },
-            "resolution": {"type": ["string", "null"], "description": "when already known"},
-        },
-        ["received_on", "channel", "content"],
-    ),
-    "ObjectionResolve": obj({"resolution": {"type": "string"}}, ["resolution"]),
-    "NamingRequest": obj(
-        {
-            "named_on": {**DATE, "description": "from naming_from, at the latest today"},
-            "remove": {
-                "type": "array",
-                "items": obj(
-                    {"assessment_id": ID, "reason": {"type": "string"}},
-                    ["assessment_id", "reason"],
-                ),
-                "description": "items not named, each with its reason",
-            },
-        },
-        ["named_on"],
     ),
     "PublicNotices": obj(
         {
