@@ -19,6 +19,7 @@ from happy_rivers.store import publicity
 from happy_rivers.translations import N_
 
 from .auth import actor, client_ip, roles_required
+from .i18n import kind_labels
 from .public import public_links
 
 bp = Blueprint("publicity", __name__)
@@ -39,18 +40,14 @@ STATE_LABELS = {
 OUTCOME_LABELS = {"listed": N_("公示中"), "named": N_("已命名"), "removed": N_("已移出")}
 
 
-def read_date(value, field: str, errors: dict[str, str], *, required: bool = True) -> date | None:
-    """A YYYY-MM-DD date from a form or JSON body; a message under `field` otherwise."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = "请填写日期"
+def read_date(value, field: str, errors: dict[str, str]) -> date | None:
+    """A YYYY-MM-DD date from a form (clock.parse_date, the one reading of a date); a message
+    under `field` otherwise."""
+    if not (value or "").strip():
+        errors[field] = "请填写日期"
         return None
     try:
-        if not isinstance(value, str):
-            raise ValueError
-        day = date.fromisoformat(value.strip())
-        if len(value.strip()) != 10:
-            raise ValueError
+        day = clock.parse_date(value.strip())
     except ValueError:
         errors[field] = "日期格式应为 YYYY-MM-DD"
         return None
@@ -60,16 +57,11 @@ def read_date(value, field: str, errors: dict[str, str], *, required: bool = Tru
     return day
 
 
-def read_int(value, field: str, errors: dict[str, str]) -> int | None:
-    """A positive whole number from a form field (digits) or a JSON number."""
-    if isinstance(value, bool):
-        errors[field] = "须为整数"
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        if len(value.strip()) <= 9:
-            return int(value.strip())
+def read_int(value: str, field: str, errors: dict[str, str]) -> int | None:
+    """A whole number typed into a form field (ASCII digits, at most 9 of them)."""
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
     errors[field] = "须为整数"
     return None
 
@@ -298,5 +290,6 @@ def public():
         "publicity/public.html",
         batches=publicity.public_batches(store.get_db()),
         state_labels=STATE_LABELS,
+        kind_labels=kind_labels(),
         public_links=public_links(),
     )
