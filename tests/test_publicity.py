@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -745,3 +746,52 @@ def test_everybody_reads_the_public_notices(api_world, api_token, role):
     response = api_token(role).get("/public/publicity")
     assert response.status_code == 200
     assert [b["id"] for b in response.get_json()["batches"]] == [api_world["batch"]]
+
+
+# --- upgrading a database, and racing writers ---------------------------------------------
+
+
+def test_upgrading_keeps_every_title_on_its_decision_date(tmp_path):
+    """0010_publicity on a database decided before it: titles granted stay where they were."""
+    from happy_rivers.store.migrations import migrations
+
+    db = store.connect(str(tmp_path / "old.db"))
+    migrations.apply(db, stop_before="0010_publicity")
+    db.execute(
+        "INSERT INTO waterbodies (name, kind, district_code, status, accepted_on) "
+        "VALUES ('御临河', 'river', '500112', 'accepted', '2025-01-07')"
+    )
+    rows = [("accepted", "2025-01-07", 9850), ("conditional", "2025-03-01", 8800)]
+    for kind, (status, decided_on, cents) in zip(("acceptance", "self"), rows, strict=True):
+        db.execute(
+            "INSERT INTO assessments (waterbody_id, kind, rubric_id, rubric_version, answers, "
+            "status, version, decided_on, total_cents) "
+            "VALUES (1, ?, 'cq-river', '2025.1', '{}', ?, 2, ?, ?)",
+            [kind, status, decided_on, cents],
+        )
+    db.conn.commit()
+    store.migrate(db)
+    titled = [r["titled_on"] for r in db.query("SELECT titled_on FROM assessments ORDER BY id")]
+    assert titled == ["2025-01-07", None]
+    (span,) = standings.title_history(db)[1]
+    assert (span["accepted_on"], span["revoked_on"], span["total"]) == (
+        date(2025, 1, 7),
+        None,
+        Decimal("98.50"),
+    )
+    db.close()
+
+
+def test_an_assessment_cannot_be_live_in_two_batches(story, db):
+    """The unique index behind the check: even a write that skipped it could not list an
+    assessment in a second batch while the first still holds it."""
+    import sqlite3
+
+    waterbodies.create(db, {"name": "后河", "kind": "river", "district": "渝北区"})
+    other = notice(db, [decide(db, "后河", "2025-12-10")], "2025-12-15")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO publicity_items (batch_id, assessment_id, waterbody_id, outcome) "
+            "VALUES (?, ?, ?, 'listed')",
+            [other["id"], story["yulin"], waterbody_id(db, "御临河")],
+        )
