@@ -225,6 +225,10 @@ MATRIX: list[Route] = [
     row("GET", "/attachments/{missing}", LOGIN, *same(404), experts=(404, 404)),
     # review ---------------------------------------------------------------------------------------
     row("GET", "/review", LOGIN, 403, 403, 200, 200),
+    row("GET", "/review?status=ready&district=500112&kind=acceptance&resubmitted=1", LOGIN,
+        403, 403, 200, 200),
+    row("GET", "/review?status=returned", LOGIN, 403, 403, 200, 200),
+    row("GET", "/review?status=lost&district=nowhere", LOGIN, 403, 403, 422, 422),
     row("POST", "/assessments/{submitted}/review", LOGIN, 403, 403,
         To(VIEW % "submitted"), To(VIEW % "submitted"),
         data={"action": "accept", "version": "{v_submitted}"}),

@@ -370,7 +370,7 @@ def test_the_panel_through_the_pages(login_as, db, world):
     assert post_points("e1", "submit").status_code == 302
     assert post_points("e2", "submit").status_code == 302
     queue = reviewer.get("/review").get_data(as_text=True)
-    row = re.search(rf"<tr>\s*<td><a [^>]*>{aid}</a>.*?</tr>", queue, re.S).group(0)
+    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{aid}</a>.*?</tr>", queue, re.S).group(0)
     assert "2 / 3 已提交" in row
     # e3 has not submitted: the result page shows it nothing of the others' points
     blind = experts["e3"].get(f"/assessments/{aid}").get_data(as_text=True)

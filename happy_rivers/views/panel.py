@@ -25,7 +25,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from happy_rivers import scoring, store
+from happy_rivers import clock, scoring, store
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.panel import (
     MAX_EXPERTS,
@@ -349,7 +349,11 @@ class PanelForm(FlaskForm):
 @bp.get("/panel")
 @roles_required("expert")
 def queue():
-    rows = panels.for_expert(store.get_db(), current_user.id)
+    rows = [dict(r) for r in panels.for_expert(store.get_db(), current_user.id)]
+    today = clock.today()
+    for row in rows:  # how long the panel has waited for this expert (since it was named)
+        named = clock.beijing_date(row["named_at"])
+        row["waited_days"] = (today - named).days if named else None
     return render_template("panel/queue.html", rows=rows)
 
 

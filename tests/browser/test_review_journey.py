@@ -76,6 +76,16 @@ def test_reviewer_returns_with_comments_and_the_inspector_fixes_it(new_page, liv
     row = reviewer.get_by_role("row", name=re.compile(river["name"]))
     expect(row).to_contain_text("100.00")
     assert live_app.assessment(aid)["answers"]["A6"] == 80
+    # flagged as resubmitted, with what the district changed since the return
+    expect(row).to_contain_text("退回后重新提交")
+    changes = reviewer.locator(f"#changes-{aid}")
+    changes.get_by_text("自退回以来修改了 1 处").click()
+    expect(changes.get_by_role("row", name=re.compile("A6"))).to_contain_text("45")
+    expect(changes.get_by_role("row", name=re.compile("A6"))).to_contain_text("80")
+    shot(reviewer, "13-reviewer-sees-changes", full_page=False)
+    # 审核 leads straight to the form at the bottom of the result page
+    row.get_by_role("link", name="审核").click()
+    expect(reviewer.locator("#review")).to_be_in_viewport()
 
 
 def _district_count(page, district: str) -> int:
