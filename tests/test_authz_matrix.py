@@ -763,6 +763,7 @@ def test_authorization_matrix(template, tmp_path, route, role):
             data = ("text/javascript", "application/manifest+json", "application/json")
             assert response.mimetype in data and body
 
+    response.close()  # a file sent from disk stays open until the response is closed
     if route.writes:
         changed = fingerprint(app) != before
         refused = expected in (LOGIN, 403, 404, 409, 422) or (
