@@ -1,5 +1,5 @@
 """The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa,
-rubrics, registry, public and inbox × each role.
+rubrics, registry, public, inbox and schedule × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -378,6 +378,12 @@ MATRIX: list[Route] = [
     row("GET", "/public/waterbodies/{changshou}", 200, *same(200), experts=(200, 200)),  # named
     row("GET", "/public/waterbodies/{yulin}", 404, *same(404), experts=(404, 404)),  # not named
     row("GET", "/public/waterbodies/{missing}", 404, *same(404), experts=(404, 404)),
+    # schedule: every district for the city, an inspector's own; experts have none -------------
+    row("GET", "/schedule", LOGIN, *same(200)),
+    row("GET", "/schedule?window=all&kind=recheck&district=500112", LOGIN, *same(200)),
+    row("GET", "/schedule?window=soon", LOGIN, *same(422)),
+    row("GET", "/schedule.csv", LOGIN, *same(200)),
+    row("GET", "/schedule.xlsx?window=all", LOGIN, *same(200)),
     # inbox: everybody's own notifications (yubei's "returned" one is {notification}) ----------
     row("GET", "/inbox", LOGIN, *same(200), experts=(200, 200)),
     row("GET", "/inbox?unread=1", LOGIN, *same(200), experts=(200, 200)),
@@ -448,6 +454,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
             "public",
             "inbox",
             "publicity",
+            "schedule",
         )
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -749,7 +756,8 @@ def test_authorization_matrix(template, tmp_path, route, role):
         assert (response.status_code, location) == (expected.status, expected.path.format(**ids))
     else:
         assert response.status_code == expected
-    downloads = ("/attachments/", "/export.", "/template.")  # files: checked in their own tests
+    # files: checked in their own tests
+    downloads = ("/attachments/", "/export.", "/template.", "/schedule.")
     if (
         response.status_code == 200
         and route.method == "GET"

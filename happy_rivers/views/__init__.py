@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         report,
         review,
         rubrics,
+        schedule,
     )
 
     # imported for its effect: it adds the panel routes to api.bp before api.bp is registered
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
         rubrics,
         registry,
         inbox,
+        schedule,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(public.bp)
