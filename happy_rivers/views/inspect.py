@@ -32,19 +32,16 @@ from happy_rivers.forms.inspection import (
     field_name,
     form_class,
     form_data_from_answers,
-    render_input,
-    render_options,
-    render_widget,
     take_theirs,
 )
 from happy_rivers.scoring import workflow
-from happy_rivers.scoring.kinds import kind_of
 from happy_rivers.store import assessments, audit, idempotency, waterbodies
 from happy_rivers.store.idempotency import Answer
 from happy_rivers.translations import N_
 
 from . import idempotency as keys
 from .auth import actor, client_ip
+from .form_skeleton import fields_html
 from .helpers import render_error
 from .i18n import with_texts
 
@@ -628,10 +625,7 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None, diffe
         action_url=action_url,
         open_one=open_one,
         attachments=[] if new else assessments.attachments(store.get_db(), assessment["id"]),
-        render_input=render_input,
-        render_options=render_options,
-        render_widget=render_widget,
-        kind_of=kind_of,
+        fields_html=fields_html(rubric, form, preview, assessment),
     )
 
 
