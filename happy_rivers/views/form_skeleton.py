@@ -186,16 +186,18 @@ class Skeleton:
     slots: tuple[Slot, ...]  # what fills each gap between two chunks
 
 
-# (rubric id, version, language) → skeleton: a few rubric versions times two languages
-_skeletons: dict[tuple[str, str, str], Skeleton] = {}
+# (loaded rubric, language) → skeleton: a few rubric versions times two languages. Keyed by the
+# Rubric object (rubrics are loaded once and cached), which the entry keeps alive so its id is
+# never reused: a rubric folder read again (RUBRIC_PATH) gets skeletons of its own.
+_skeletons: dict[tuple[int, str], tuple[scoring.Rubric, Skeleton]] = {}
 
 
 def skeleton(rubric: scoring.Rubric) -> Skeleton:
-    key = (rubric.id, rubric.version, str(get_locale() or "zh"))
+    key = (id(rubric), str(get_locale() or "zh"))
     found = _skeletons.get(key)
     if found is None:
-        found = _skeletons[key] = _build(rubric)
-    return found
+        found = _skeletons[key] = (rubric, _build(rubric))
+    return found[1]
 
 
 def _build(rubric: scoring.Rubric) -> Skeleton:
