@@ -14,7 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from happy_rivers import create_app, store
 from happy_rivers.store import waterbodies
-from happy_rivers.views import api_publicity
+from happy_rivers.views import api, api_publicity, openapi
 from happy_rivers.views import api_schemas as schemas
 
 
@@ -115,3 +115,29 @@ def test_the_document_and_the_model_agree(document, model, body):
     except schemas.InvalidInput:
         checked = False
     assert _accepts(document, model.__name__, body) == checked
+
+
+def test_a_route_without_an_operation_is_not_described_silently(tmp_path):
+    """Adding an endpoint means adding its Operation (views/openapi.py): the document refuses
+    to be written without one, naming the endpoint."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": str(tmp_path / "t.db")})
+    app.add_url_rule("/api/v1/extra", endpoint="api.extra", view_func=lambda: "")
+    with pytest.raises(LookupError, match="api.extra has no Operation"):
+        openapi.document(app)
+
+
+def test_operations_without_a_token_are_exactly_the_public_endpoints():
+    public = {endpoint for endpoint, op in openapi.operations().items() if op.public}
+    assert public == api.PUBLIC_ENDPOINTS
+
+
+def test_path_parameters_come_from_the_routes(document):
+    (parameter,) = document["paths"]["/assessments/{assessment_id}"]["get"]["parameters"]
+    assert parameter == {
+        "name": "assessment_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
+    keyed = document["paths"]["/assessments/{assessment_id}"]["put"]["parameters"]
+    assert [p["name"] for p in keyed] == ["assessment_id", "Idempotency-Key"]

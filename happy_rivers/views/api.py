@@ -845,7 +845,7 @@ def leaderboard_waterbodies():
 
 @bp.get("/openapi.json", endpoint="openapi")
 def openapi_document():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(current_app))
 
 
 def routing_error():

@@ -529,6 +529,8 @@ def component_schemas(models: list[type[BaseModel]]) -> dict[str, dict]:
     schemas = top.get("$defs", {})
     for schema in schemas.values():
         schema.pop("title", None)
+        if "description" in schema:  # a class docstring: its line breaks are the source's
+            schema["description"] = " ".join(schema["description"].split())
         for prop in schema.get("properties", {}).values():
             if "default" in prop and prop["default"] is None:
                 del prop["default"]  # "absent means nothing" says no more than leaving it out
@@ -553,6 +555,353 @@ def query_parameters(model: type[BaseModel]) -> list[dict]:
             parameter["description"] = description
         parameters.append(parameter)
     return parameters
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers: what the API sends back. These models only write the document (the views build the
+# dicts; every answer in the API tests is checked against the document, tests/api_document.py).
+
+
+class Answer(BaseModel):
+    """An answer model: a field with no default is required; `| None` means it may be null."""
+
+
+Score = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["93.45"])]
+Rounded = Annotated[float, Field(description="rounded half-up to 2 decimals")]
+BeijingTime = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "Beijing time (北京时间), ISO 8601 with +08:00",
+            "examples": ["2026-12-02T06:33:00+08:00"],
+        }
+    ),
+]
+StatusName = Annotated[str, documented(enum=lambda: list(workflow.STATUS_LABELS))]
+KindName = Annotated[str, documented(enum=lambda: list(waterbody_kinds()))]
+AssessmentKind = Literal[tuple(workflow.KIND_LABELS)]
+
+EXAMPLE_ANSWERS = {
+    "A1": 96.5,
+    "A2": 1,
+    "A3": {"do": 6.8, "codmn": 3.2, "cod": 14, "bod5": 2.6, "nh3n": 0.42, "tp": 0.09},
+    "A10": ["trail", "nodes", "safety"],
+    "A12": "compliant",
+    "A14": {"points": 4, "note": "古桥已挂牌保护"},
+    "A18": {"riverside": 6.1, "district": 5.8},
+    "A20": {"rate": 93.2, "sample_size": 400},
+    "gates": {},
+}
+
+
+class Answers(Answer):
+    """The answers JSON of shared/RUBRIC.md, keyed by indicator code (A1–A20 for cq-river,
+    B1–B12 and A13–A20 for cq-reservoir); `gates` lists the manual gates that hold, each with
+    its note. Each indicator's value is checked by the rubric (errors keyed like `A3.tp`)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [EXAMPLE_ANSWERS]})
+    gates: dict[str, str] = Field(default_factory=dict)
+
+
+class Error(Answer):
+    model_config = ConfigDict(extra="allow")
+    error: str = Field(description="a message in Chinese")
+
+
+class FieldErrors(Answer):
+    """A 422: a Chinese message and a stable code per refused field."""
+
+    error: str
+    errors: dict[str, str] = Field(
+        description="field path → Chinese message, e.g. "
+        '{"A3.tp": "总磷不能小于 0（mg/L）", "body": "请求体不是有效的 JSON"}'
+    )
+    codes: dict[str, Annotated[str, Field(pattern=r"^\d{3}\.\d+$")]] = Field(
+        description="field path → stable error code (the same keys as errors), e.g. "
+        '{"A3.tp": "422.11", "body": "422.1"}; the catalog (docs/api.md): '
+        + "; ".join(f"{code} {text}" for code, text in PROBLEMS.items())
+    )
+    missing: list[str] = Field(
+        default_factory=list,
+        description="indicator codes still unanswered (answers endpoints only)",
+    )
+
+
+class RubricRef(Answer):
+    id: str
+    version: str
+
+
+class DimensionScore(Answer):
+    code: str
+    name: str
+    score: Score
+    max: Score
+    floor: Score
+    floor_met: bool
+
+
+class IndicatorScore(Answer):
+    code: str
+    name: str
+    dimension: str
+    kind: str
+    input: Any
+    points: Score
+    max: Score
+    explain: str
+
+
+class Result(Answer):
+    """The explained score. Scores are strings with exactly 2 decimals."""
+
+    rubric: RubricRef
+    total: Score
+    max: Score
+    decision: Literal[tuple(workflow.DECIDED_STATUSES)]
+    decision_label: str
+    grade: Literal["很幸福", "幸福", "一般", "不幸福"]
+    gates: list[str]
+    gate_details: list[dict[str, Any]]
+    reasons: list[str]
+    water_quality: dict[str, Any] | None
+    dimensions: dict[str, DimensionScore]
+    indicators: dict[str, IndicatorScore]
+
+
+class District(Answer):
+    code: str
+    name: str
+    kind: str
+
+
+class DistrictName(Answer):
+    code: str
+    name: str
+
+
+class Waterbody(Answer):
+    id: int
+    name: str
+    kind: KindName
+    district: str = Field(description="district name")
+    district_code: str
+    status: Annotated[str, documented(enum=lambda: list(waterbodies.STATUSES))]
+    accepted_on: date | None
+    revoked_on: date | None
+    level: str | None
+    length_km: float | None
+    area_km2: float | None
+    river_chief: str | None
+    through: list[DistrictName] = Field(
+        description="the other districts a cross-boundary river runs through; their inspectors "
+        "can read it, the lead district works on it"
+    )
+    lon: float | None = Field(description="WGS-84 longitude")
+    lat: float | None = Field(description="WGS-84 latitude")
+
+
+class AssessmentState(Answer):
+    id: int
+    status: StatusName
+    version: int
+
+
+class AssessmentCreated(AssessmentState):
+    result: Result | None = Field(description="null while the answers are incomplete")
+
+
+class ReviewResult(AssessmentState):
+    decision: str | None
+
+
+class Assessment(Answer):
+    id: int
+    waterbody_id: int
+    waterbody: str
+    waterbody_kind: KindName
+    district: str
+    district_code: str
+    kind: AssessmentKind
+    status: StatusName
+    version: int = Field(description="send it back with PUT (locking)")
+    rubric: RubricRef
+    answers: Answers
+    result: Result | None = Field(description="null while the answers are incomplete")
+    computed_decision: str | None
+    decision: str | None
+    decided_on: date | None
+    override_reason: str | None
+    return_comment: str | None
+    field_comments: dict[str, str]
+    inspector: str | None
+    reviewer: str | None
+    created_at: BeijingTime
+    updated_at: BeijingTime
+    submitted_at: BeijingTime | None
+
+
+class ConflictError(Answer):
+    error: str
+    current_version: int | None = Field(
+        None, description="on a stale version: the version to reload"
+    )
+    existing_id: int = Field(
+        None, description="POST /assessments: the open assessment of that kind"
+    )
+    existing_status: str = Field(None)
+    status: str = Field(None, description="the assessment's status when locked")
+    current: Assessment | None = Field(
+        None,
+        description="on a stale version: the assessment as it is now, so a client can show its "
+        "user both values of each field and let them choose",
+    )
+
+
+class TargetProgress(Answer):
+    year: int
+    goal: int
+    deadline: date
+    label: str
+    remaining: int
+    days_left: int
+    required_per_year: Rounded | None = Field(
+        description="remaining / (days_left / 365.25); null when days_left ≤ 0"
+    )
+    pace_per_year: int = Field(description="acceptances in the 365 days ending at as_of")
+    projected: Rounded = Field(description="accepted + pace × days_left / 365.25")
+    status: Literal["achieved", "missed", "on_track", "behind"]
+
+
+class Progress(Answer):
+    as_of: date
+    accepted: int
+    targets: list[TargetProgress]
+
+
+class DistrictRow(Answer):
+    rank: int
+    district: str
+    code: str
+    accepted: int
+    mean_score: Score | None
+    in_review: int
+    reached_at: date | None
+
+
+class DistrictLeaderboard(Answer):
+    rule: str
+    as_of: date
+    kind: str | None
+    rows: list[DistrictRow] = Field(min_length=41)
+
+
+class WaterbodyRow(Answer):
+    rank: int
+    id: int
+    name: str
+    district: str
+    total: Score
+    dimensions: dict[str, Score]
+    kind: str
+    district_code: str
+    assessment_id: int
+    decided_on: date
+    decision: str
+
+
+class WaterbodyLeaderboard(Answer):
+    kind: str | None
+    year: int | None
+    rows: list[WaterbodyRow]
+
+
+# The expert panel
+
+
+class JudgedAnswer(Answer):
+    model_config = ConfigDict(extra="forbid")
+    points: float = Field(ge=0, multiple_of=0.5)
+    note: str = Field(min_length=1)
+
+
+class ExpertAnswers(Answer):
+    """One expert's answers of the rubric's panel indicators (A14, A15, A17 by default), each
+    in that indicator's own form; errors are keyed like `A14.points`."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": {"$ref": "#/components/schemas/JudgedAnswer"},
+            "examples": [
+                {
+                    "A14": {"points": 4, "note": "古桥已挂牌保护"},
+                    "A15": {"points": 3.5, "note": "文化节每年举办"},
+                    "A17": {"points": 4, "note": "带动沿岸民宿"},
+                }
+            ],
+        },
+    )
+
+
+class PanelNamed(Answer):
+    experts: list[str]
+    indicators: list[str] = Field(description="the indicator codes the experts score")
+
+
+class PanelExpert(Answer):
+    expert: str = Field(
+        description="the username for reviewers and administrators, 专家1…专家n (order of "
+        "naming) for everybody else"
+    )
+    submitted: bool
+    me: bool = Field(description="the caller's own entry")
+    answers: dict[str, Any] = Field(
+        description="submitted answers only (an expert also sees their own draft); empty for "
+        "an expert who has not submitted yet"
+    )
+
+
+class PanelIndicator(Answer):
+    combined: Score
+    spread: Score
+    flag: bool
+
+
+class Panel(Answer):
+    experts: list[PanelExpert]
+    indicators: dict[str, PanelIndicator] = Field(
+        description="per indicator with submitted points: combined (scoring.combine_panel), "
+        "spread (max − min) and flag (分歧较大: spread above 1.5); empty for an expert who has "
+        "not submitted yet"
+    )
+    state: Literal["open", "complete", "closed"]
+    rule: str = Field(description="the combination rule, in Chinese")
+    close_reason: str | None
+
+
+RESPONSE_MODELS: list[type[BaseModel]] = [
+    Answers,
+    Error,
+    FieldErrors,
+    ConflictError,
+    Result,
+    District,
+    Waterbody,
+    AssessmentState,
+    AssessmentCreated,
+    Assessment,
+    ReviewResult,
+    Progress,
+    DistrictLeaderboard,
+    WaterbodyLeaderboard,
+    JudgedAnswer,
+    ExpertAnswers,
+    PanelNamed,
+    Panel,
+]
 
 
 # Every model that is a request body: each becomes components.schemas.<its name>.
