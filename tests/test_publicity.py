@@ -795,3 +795,15 @@ def test_an_assessment_cannot_be_live_in_two_batches(story, db):
             "VALUES (?, ?, ?, 'listed')",
             [other["id"], story["yulin"], waterbody_id(db, "御临河")],
         )
+
+
+def test_a_daily_command_announces_ended_notices_once(app, story, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["announce-ended-notices"])
+    assert result.exit_code == 0 and "1 个公示批次" in result.output
+    result = runner.invoke(args=["announce-ended-notices"])
+    assert "0 个公示批次" in result.output
+    (count,) = db.execute(
+        "SELECT count(*) FROM notifications WHERE kind = 'notice_ended'"
+    ).fetchone()
+    assert count == 1  # the one administrator

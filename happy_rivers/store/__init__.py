@@ -190,8 +190,20 @@ def purge_idempotency_keys_command(days: int) -> None:
     click.echo(f"已清除 {removed} 个过期的幂等键。")
 
 
+@click.command("announce-ended-notices")
+@with_appcontext
+def announce_ended_notices_command() -> None:
+    """Tell the administrators about 公示 notices that have ended (once per batch); for a
+    daily cron, since a notice ends by the calendar (the 公示 pages also do it when opened)."""
+    from . import publicity
+
+    announced = publicity.announce_ended(get_db())
+    click.echo(f"已通知管理员：{announced} 个公示批次已期满待命名。")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
+    app.cli.add_command(announce_ended_notices_command)
     app.cli.add_command(purge_idempotency_keys_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
