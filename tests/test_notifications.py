@@ -348,3 +348,28 @@ def test_a_full_mail_queue_drops_instead_of_blocking(caplog):
     finally:
         handler.release.set()
         controller.stop()
+
+
+def test_the_header_counts_to_99_plus(db, login_as):
+    reviewer = login_as("reviewer")
+    reviewer_id = user_id(db, "reviewer")
+    with store.write(db):
+        for n in range(99):
+            notifications.notice_ended(db, n, title=f"批次{n}", ends_on="2026-01-09")
+    admin = login_as("admin")
+    assert unread_badge(admin) == 99
+    with store.write(db):
+        notifications.notice_ended(db, 99, title="批次99", ends_on="2026-01-09")
+    html = admin.get("/inbox").get_data(as_text=True)
+    assert re.search(r'id="unread-count"[^>]*>99\+<', html)
+    assert "100 条未读" in html  # the inbox itself counts them all
+    assert unread_badge(reviewer) is None and reviewer_id  # nobody else's count moved
+
+
+def test_an_ended_notice_leads_the_administrator_to_its_batch(db, login_as):
+    with store.write(db):
+        notifications.notice_ended(db, 42, title="2026 年第一批", ends_on="2026-01-09")
+    (row,) = notifications.inbox(db, user_id(db, "admin"))
+    opened = login_as("admin").get(f"/inbox/{row['id']}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith("/publicity/42")

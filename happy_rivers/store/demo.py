@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from happy_rivers import clock, scoring
 from happy_rivers.scoring.kinds import kind_of
 
-from . import assessments, panels, users, waterbodies, write
+from . import assessments, notifications, panels, users, waterbodies, write
 from . import publicity as notices
 
 DEMO_PASSWORD = "demo-pass-2025"
@@ -262,6 +262,8 @@ def seed(db: Database, rng_seed: int = 20250107, *, publicity: bool = True) -> d
             user=admin,
         )
         counts["publicity"] = NOW_IN_PUBLICITY
+    # the story's history was read long ago: only the last month's notifications are unread
+    notifications.mark_read_before(db, clock.stamp(clock.utc_now() - timedelta(days=30)))
     counts["waterbodies"] = len(created)
     counts["users"] = len(DEMO_USERS)
     return counts

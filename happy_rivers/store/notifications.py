@@ -238,9 +238,16 @@ def _decode(row) -> dict:
     return row
 
 
-def unread_count(db: Database, user_id: int) -> int:
+def unread_count(db: Database, user_id: int, *, cap: int | None = None) -> int:
+    """How many unread; with `cap`, counting stops there (the header shows "99+"): every page
+    asks, and someone back from leave may have thousands."""
+    if cap is None:
+        sql = "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL"
+        return db.execute(sql, [user_id]).fetchone()[0]
     return db.execute(
-        "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", [user_id]
+        "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ? "
+        "AND read_at IS NULL LIMIT ?)",
+        [user_id, cap],
     ).fetchone()[0]
 
 
@@ -277,6 +284,17 @@ def mark_read(db: Database, user_id: int, ids: Iterable[int] | None = None) -> i
         params.extend(ids)
     with write(db):
         return db.execute(sql, params).rowcount
+
+
+def mark_read_before(db: Database, before: str) -> int:
+    """Mark everybody's notifications created before `before` (a stored stamp) read: demo data
+    enters a long history at once, and its old news is not news."""
+    with write(db):
+        return db.execute(
+            "UPDATE notifications SET read_at = created_at "
+            "WHERE read_at IS NULL AND created_at < ?",
+            [before],
+        ).rowcount
 
 
 def email_of(db: Database, user_id: int) -> str | None:

@@ -99,14 +99,20 @@ def email():
     return redirect(url_for("inbox.inbox"), 303)
 
 
-def unread_count() -> int:
-    """The header's badge: this user's unread notifications (one indexed count)."""
+HEADER_CAP = 100
+
+
+def unread_badge() -> str:
+    """The header's badge: this user's unread notifications ("" for none, "99+" beyond)."""
     if not current_user.is_authenticated:
-        return 0
-    return notifications.unread_count(store.get_db(), current_user.id)
+        return ""
+    count = notifications.unread_count(store.get_db(), current_user.id, cap=HEADER_CAP)
+    if count >= HEADER_CAP:
+        return f"{HEADER_CAP - 1}+"
+    return str(count) if count else ""
 
 
 def init_app(app) -> None:
     @app.context_processor
     def inbox_helpers():
-        return {"unread_notifications": unread_count}
+        return {"unread_notifications": unread_badge}
