@@ -301,6 +301,9 @@ def build(
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             a_rows,
         )
+        # the history's titles count from their decision dates (store/titles.py reads titled_on;
+        # a 公示 naming would set it, and the fixture writes no batches)
+        db.conn.execute("UPDATE assessments SET titled_on = decided_on WHERE status = 'accepted'")
         status_mix = dict(Counter(r["status"] for r in rows))
 
         # ---- the bench's own drafts: one complete re-check draft per waterbody, to submit
