@@ -521,7 +521,7 @@ def test_an_admin_publishes_records_and_names_through_the_pages(app, db, login_a
     [
         ({"starts_on": "2025-13-01"}, "starts_on", "日期格式应为 YYYY-MM-DD"),
         ({"starts_on": ""}, "starts_on", "请填写日期"),
-        ({"working_days": "五"}, "working_days", "须为整数"),
+        ({"working_days": "五"}, "working_days", "公示期须为整数"),
         ({"contact": ""}, "contact", "请填写联系方式"),
         ({"assessment_ids": []}, "assessment_ids", "请至少选择一个待公示的评估"),
     ],

@@ -3,8 +3,8 @@ resolution, and name the batch once its notice is over; anybody reads the open n
 /public/publicity without signing in.
 
 The rules (who may be listed, when naming is allowed, what it grants) are store/publicity.py's;
-the working days are scoring.process's. The API (views/api_publicity.py) uses the same store
-functions and the same readers below, so pages and API cannot disagree.
+the working days are scoring.process's. The API (views/api_publicity.py) calls the same store
+functions, so pages and API cannot disagree.
 """
 
 import re
@@ -57,12 +57,12 @@ def read_date(value, field: str, errors: dict[str, str]) -> date | None:
     return day
 
 
-def read_int(value: str, field: str, errors: dict[str, str]) -> int | None:
+def read_int(value: str, field: str, errors: dict[str, str], label: str) -> int | None:
     """A whole number typed into a form field (ASCII digits, at most 9 of them)."""
     text = (value or "").strip()
     if text.isascii() and text.isdigit() and len(text) <= 9:
         return int(text)
-    errors[field] = "须为整数"
+    errors[field] = f"{label}须为整数"
     return None
 
 
@@ -109,9 +109,10 @@ def index():
 def create():
     errors: dict[str, str] = {}
     raw_ids = request.form.getlist("assessment_ids")
-    ids = [i for i in (read_int(v, "assessment_ids", errors) for v in raw_ids) if i is not None]
+    read = (read_int(v, "assessment_ids", errors, "评估编号") for v in raw_ids)
+    ids = [i for i in read if i is not None]
     starts_on = read_date(request.form.get("starts_on"), "starts_on", errors)
-    working_days = read_int(request.form.get("working_days", ""), "working_days", errors)
+    working_days = read_int(request.form.get("working_days", ""), "working_days", errors, "公示期")
     values = {
         "starts_on": request.form.get("starts_on", ""),
         "working_days": request.form.get("working_days", ""),
@@ -191,7 +192,7 @@ def objection_add(batch_id: int):
     received_on = read_date(form.get("received_on"), "received_on", errors)
     about = None
     if form.get("assessment_id"):
-        about = read_int(form.get("assessment_id"), "assessment_id", errors)
+        about = read_int(form.get("assessment_id"), "assessment_id", errors, "涉及的河湖")
     try:
         if errors:
             raise publicity.PublicityError(errors)
@@ -245,7 +246,7 @@ def name(batch_id: int):
     named_on = read_date(form.get("named_on"), "named_on", errors)
     removals: dict[int, str] = {}
     for value in form.getlist("remove"):
-        assessment_id = read_int(value, "remove", errors)
+        assessment_id = read_int(value, "remove", errors, "移出的项目")
         if assessment_id is not None:
             removals[assessment_id] = form.get(f"reason-{assessment_id}", "")
     values = {
