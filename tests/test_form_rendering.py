@@ -15,6 +15,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from happy_rivers import scoring
+from happy_rivers.forms import inspection
 from happy_rivers.forms.inspection import (
     form_class,
     form_data_from_answers,
@@ -196,3 +197,20 @@ def test_the_form_page_shows_every_saved_value_where_it_belongs(db, login_as, la
 
 
 SKIP = {"csrf_token", "version", "idempotency_key", "resolve_version", "indicator"}
+
+
+def test_the_renderers_caches_do_not_grow_with_requests(db, login_as):
+    """The fixed HTML of each field is cached per form class and field: WTForms copies a field's
+    render_kw and choices for every form, so a key of their ids missed on every request (the
+    work redone each time) and the cache grew by ~30 entries a request until the worker died."""
+    inspector = login_as("yubei")
+    aid = new_assessment(inspector, waterbody_id(db))
+    get_page(inspector, f"/assessments/{aid}/edit")
+    sizes = (len(inspection._static), len(inspection._option_parts), len(inspection._frames))
+    for _ in range(5):
+        get_page(inspector, f"/assessments/{aid}/edit")
+    assert (
+        len(inspection._static),
+        len(inspection._option_parts),
+        len(inspection._frames),
+    ) == sizes

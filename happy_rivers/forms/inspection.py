@@ -272,6 +272,13 @@ def _attrs(pairs) -> str:
     return " ".join(out)
 
 
+def _field_key(field) -> tuple:
+    """What a field's fixed HTML is cached under: its form class (one per rubric version, built
+    once by form_class) and its name. Not the ids of its render_kw or choices: WTForms copies
+    those for every form instance, so such a key missed on every request and kept growing."""
+    return (type(field._form), field.name, field.id)
+
+
 _WIDGET_TAGS = {
     "StringField": "input",
     "TextAreaField": "textarea",
@@ -284,7 +291,7 @@ _static: dict[tuple, tuple] = {}
 def _static_parts(field) -> tuple | None:
     """What never changes for this field of this form class: its fixed attributes and, for a
     select, each option's HTML unselected and selected. None: render with WTForms."""
-    key = (type(field), field.id, field.name, id(field.render_kw), id(getattr(field, "choices", 0)))
+    key = _field_key(field)
     parts = _static.get(key)
     if parts is None:
         kind = _WIDGET_TAGS.get(type(field).__name__)
@@ -312,10 +319,29 @@ def _static_parts(field) -> tuple | None:
                             f"{shown}</option>",
                         )
                     )
-            # kept alive with the parts, so the ids in the key are never reused
-            parts = (kind, fixed, options, field.render_kw, getattr(field, "choices", None))
+            parts = (kind, fixed, options, _valid_heads(kind, fixed))
         _static[key] = parts
     return None if parts[0] is None else parts
+
+
+_VALUE = "\x00value\x00"  # stands for the field's value while the fixed HTML around it is built
+
+
+def _valid_heads(kind: str, fixed: dict) -> tuple[str, ...] | None:
+    """The HTML of a valid field around its value, written once: (before, after) the value of
+    an input or textarea, the opening tag of a select, (unchecked, checked) halves of a
+    checkbox. None when the field's own attributes fix its value (left to the general path)."""
+    if "value" in fixed or "checked" in fixed:
+        return None
+    if kind == "input":
+        return tuple(f"<input {_attrs([*fixed.items(), ('value', _VALUE)])}>".split(_VALUE))
+    if kind == "textarea":
+        return (f"<textarea {_attrs(fixed.items())}>\r\n", "</textarea>")
+    if kind == "select":
+        return (f"<select {_attrs(fixed.items())}>", "</select>")
+    off = f"<input {_attrs([*fixed.items(), ('value', _VALUE)])}>".split(_VALUE)
+    on = f"<input {_attrs([*fixed.items(), ('checked', True), ('value', _VALUE)])}>".split(_VALUE)
+    return (*off, *on)
 
 
 def render_widget(field, invalid: bool = False) -> Markup:
@@ -324,7 +350,17 @@ def render_widget(field, invalid: bool = False) -> Markup:
     if parts is None:
         extra = {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}
         return field(**extra) if invalid else field()
-    kind, fixed, options, _kw, _choices = parts
+    kind, fixed, options, heads = parts
+    if heads is not None and not invalid:  # the common case: only the value is the request's
+        if kind == "input" or kind == "textarea":
+            return Markup(f"{heads[0]}{escape(field._value())}{heads[1]}")
+        if kind == "select":
+            data = field.data
+            shown = "".join(on if value == data else off for value, off, on in options)
+            return Markup(f"{heads[0]}{shown}{heads[1]}")
+        checked = bool(getattr(field, "checked", field.data))
+        pre, post = heads[2:] if checked else heads[:2]
+        return Markup(f"{pre}{escape(field._value())}{post}")
     attrs = dict(fixed)
     if invalid:
         attrs["aria-invalid"] = "true"
@@ -344,10 +380,30 @@ def render_widget(field, invalid: bool = False) -> Markup:
     return Markup(f"<select {_attrs(attrs.items())}>{shown}</select>")
 
 
+_frames: dict[tuple, tuple[str, str]] = {}
+
+
 def render_input(field, unit="", label=None) -> Markup:
     """A labelled field with its unit and error slot (the markup of the input() macro in
     templates/_macros.html)."""
     errors = field.errors
+    if not errors:
+        # what surrounds a valid widget is fixed for the field, unit and label: written once
+        key = (field.id, field.name, unit, label or field.label.text)
+        frame = _frames.get(key)
+        if frame is None:
+            fid, name = escape(field.id), escape(field.name)
+            unit_html = f'<span class="unit">{escape(unit)}</span>' if unit else ""
+            frame = _frames[key] = (
+                f'<div class="field">\n  <label for="{fid}">{escape(key[3])}</label>\n'
+                '  <div class="with-unit">\n    ',
+                f"\n    {unit_html}\n  </div>\n"
+                f'  <div class="field-error-slot" data-for="{name}"></div>\n</div>',
+            )
+            if len(_frames) > 4096:  # labels are per language and rubric: few, but bounded
+                _frames.clear()
+                _frames[key] = frame
+        return Markup(f"{frame[0]}{render_widget(field)}{frame[1]}")
     fid = escape(field.id)
     text = escape(label or field.label.text)
     unit_html = f'<span class="unit">{escape(unit)}</span>' if unit else ""
@@ -372,7 +428,7 @@ _option_parts: dict[tuple, tuple] = {}
 def render_options(field) -> list[tuple[Markup, str, str]]:
     """The checkboxes (or radios) of a checklist or choice field: (input HTML, value, label) per
     option, the input as `for opt in field: opt()` renders it."""
-    key = (type(field), field.id, field.name, id(field.choices))
+    key = _field_key(field)
     parts = _option_parts.get(key)
     if parts is None:
         kind = {"MultiCheckboxField": "checkbox", "RadioField": "radio"}.get(type(field).__name__)
@@ -391,8 +447,8 @@ def render_options(field) -> list[tuple[Markup, str, str]]:
                 )
             )
         usable = kind is not None and not field.render_kw and not field.validators
-        parts = _option_parts[key] = (usable, rows, field.choices)
-    usable, rows, _choices = parts
+        parts = _option_parts[key] = (usable, rows)
+    usable, rows = parts
     if not usable:
         return [(opt(), opt.data, opt.label.text) for opt in field]
     data = field.data

@@ -39,7 +39,7 @@ MARK = "\x00"
 
 def param_labels() -> dict[str, str]:
     """The water parameters' names in the page's language (their message ids are the Chinese
-    names, which templates/inspect/form.html translates for the page's script as well)."""
+    names, which templates/inspect/_form_texts.html translates for the page's script as well)."""
     return {p: ("pH" if p == "ph" else gettext(name)) for p, name in PARAMETER_NAMES.items()}
 
 
@@ -220,6 +220,19 @@ def _build(rubric: scoring.Rubric) -> Skeleton:
     if order != list(range(len(recorder.slots))):
         raise RuntimeError("inspect/_fields.html wrote a placeholder twice or not in order")
     return Skeleton(chunks, tuple(recorder.slots))
+
+
+_partials: dict[tuple[str, str], Markup] = {}
+
+
+def language_partial(name: str) -> Markup:
+    """A template that depends on nothing but the page's language, rendered once per language
+    (the form's texts for its script: two dozen translations that never change)."""
+    key = (name, str(get_locale() or "zh"))
+    found = _partials.get(key)
+    if found is None:
+        found = _partials[key] = Markup(render_template(name))
+    return found
 
 
 def fields_html(rubric: scoring.Rubric, form: InspectionForm, preview, assessment: dict) -> Markup:

@@ -41,7 +41,7 @@ from happy_rivers.translations import N_
 
 from . import idempotency as keys
 from .auth import actor, client_ip
-from .form_skeleton import fields_html
+from .form_skeleton import fields_html, language_partial
 from .helpers import render_error
 from .i18n import with_texts
 
@@ -626,6 +626,7 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None, diffe
         open_one=open_one,
         attachments=[] if new else assessments.attachments(store.get_db(), assessment["id"]),
         fields_html=fields_html(rubric, form, preview, assessment),
+        form_texts=language_partial("inspect/_form_texts.html"),
     )
 
 
