@@ -110,9 +110,10 @@ def test_main_pages_run_without_a_csp_violation(new_page, live_app):
         (
             "admin",
             ("/review", "/admin/users", "/admin/audit")
-            + ("/admin/waterbodies/new", "/admin/waterbodies/import", "/waterbodies?sort=name"),
+            + ("/admin/waterbodies/new", "/admin/waterbodies/import", "/waterbodies?sort=name")
+            + ("/schedule?window=all", "/inbox", "/review?status=returned"),
         ),
-        ("expert", ("/panel", "/offline")),  # an expert signs in to the panel queue
+        ("expert", ("/panel", "/offline", "/inbox")),  # an expert signs in to the panel queue
     ):
         other = new_page(phone=False)
         console = watch(other)

@@ -40,6 +40,16 @@ def test_reviewer_returns_with_comments_and_the_inspector_fixes_it(new_page, liv
     # the inspector, on the phone, finds the comment — and the field comment at its field
     inspector = new_page(phone=True)
     login(inspector, "yubei")
+    # the header's 通知 says something came in; the notification leads to the assessment
+    assert int(inspector.locator("#unread-count").inner_text()) >= 1
+    inspector.locator("#nav-inbox").click()
+    inspector.get_by_role("link", name=re.compile(f"评估已退回修改：{river['name']}")).click()
+    inspector.wait_for_url(re.compile(rf"/assessments/{aid}(/edit)?$"))
+    shot(inspector, "11a-inspector-opened-notification", full_page=False)
+    inspector.goto("/inbox")  # read now
+    mine = inspector.locator(".notification").filter(has_text=f"评估已退回修改：{river['name']}")
+    expect(mine).to_have_class(re.compile(r"\bread\b"))
+    inspector.goto("/")
     # it is on the landing page, under 已退回 with the comment, and counted in the header
     returned_count = int(inspector.locator("#returned-count").inner_text())
     assert returned_count >= 1
