@@ -27,6 +27,8 @@ from wtforms.widgets.core import clean_key
 
 from happy_rivers.scoring.kinds import Part, kind_of
 from happy_rivers.scoring.rubric import Rubric
+from happy_rivers.scoring.text import Text
+from happy_rivers.translations import translate
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -107,21 +109,23 @@ def _parse_number(raw: str | None, path: str, label: str, errors: dict) -> float
         return None
     if "," in text or "，" in text:
         if not _GROUPED.fullmatch(text):
-            errors[path] = f"{label}的写法有误：千位分隔请写成 1,000，小数点请用「.」"
+            errors[path] = Text(
+                "%(label)s的写法有误：千位分隔请写成 1,000，小数点请用「.」", label=label
+            )
             return None
         text = text.replace(",", "").replace("，", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors[path] = f"{label}必须是数字"
+        errors[path] = Text("%(label)s必须是数字", label=label)
         return None
     if not value.is_finite():
-        errors[path] = f"{label}必须是有限的数字"
+        errors[path] = Text("%(label)s必须是有限的数字", label=label)
         return None
     if value and value.adjusted() > MAX_EXPONENT:
         # "1e999999" would make int() below build a million-digit number (seconds of CPU per
         # request), and a 5000-digit one cannot even be written back as JSON
-        errors[path] = f"{label}数值过大"
+        errors[path] = Text("%(label)s数值过大", label=label)
         return None
     # JSON numbers: an int when typed as one (defect counts, sample sizes), else a float, whose
     # shortest repr gives back exactly the digits typed.
@@ -408,7 +412,7 @@ def render_input(field, unit="", label=None) -> Markup:
     text = escape(label or field.label.text)
     unit_html = f'<span class="unit">{escape(unit)}</span>' if unit else ""
     messages = "".join(
-        f'<p class="error" id="{fid}-error" role="alert">{escape(e)}</p>' for e in errors
+        f'<p class="error" id="{fid}-error" role="alert">{escape(translate(e))}</p>' for e in errors
     )
     return Markup(
         f'<div class="field{" has-error" if errors else ""}">\n'

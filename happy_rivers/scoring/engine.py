@@ -4,15 +4,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from happy_rivers.translations import N_
-
 from .errors import InvalidAnswers
 from .kinds import kind_of
 from .panel import PanelSummary, read_panel
 from .panel import explain as panel_explain
 from .rubric import Rubric
 from .rules import FieldErrors, fmt
-from .text import Named, Text
+from .text import N_, Named, Text, named
 from .water import WORST, WaterQuality
 
 CENT = Decimal("0.01")
@@ -461,8 +459,7 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
         ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
         errors.update(gate_errors)
     for code in missing:
-        ind = rubric.indicators[code]
-        errors[code] = Text("请填写「%(name)s」", name=Named(ind.name, ind.name_en))
+        errors[code] = missing_answer(rubric, code)
     if errors:
         raise InvalidAnswers(errors)
 
@@ -511,6 +508,11 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
 
 def grade_for(rubric: Rubric, total: Decimal) -> str:
     return next(g.label for g in rubric.grades if total >= g.min)
+
+
+def missing_answer(rubric: Rubric, code: str) -> Text:
+    """The error of an indicator left unanswered."""
+    return Text("请填写「%(name)s」", name=named(rubric.indicators[code]))
 
 
 def with_points(explain: str, points: Decimal) -> Text:

@@ -15,6 +15,7 @@ from .errors import InvalidAnswers
 from .kinds import kind_of
 from .rubric import Indicator, Rubric
 from .rules import FieldErrors, fmt
+from .text import Joined, Text
 
 CENT = Decimal("0.01")
 # From five experts up, one highest and one lowest are dropped: one outlier can't move the mean.
@@ -99,10 +100,12 @@ def summarize(rubric: Rubric, code: str, points: list) -> PanelSummary:
 def rule_text(count: int) -> str:
     """The combination rule in plain Chinese, as the explanation and the pages print it."""
     if count >= TRIM_FROM:
-        return f"{count} 位专家评分，去掉一个最高分和一个最低分后取平均，四舍五入到 0.01"
+        return Text(
+            "%(n)s 位专家评分，去掉一个最高分和一个最低分后取平均，四舍五入到 0.01", n=count
+        )
     if count == 1:
-        return "1 位专家评分，取该评分"
-    return f"{count} 位专家评分，取平均，四舍五入到 0.01"
+        return Text("1 位专家评分，取该评分")
+    return Text("%(n)s 位专家评分，取平均，四舍五入到 0.01", n=count)
 
 
 def read_panel(rubric: Rubric, panel: Any) -> tuple[dict[str, PanelSummary], dict[str, str]]:
@@ -149,11 +152,13 @@ def read_panel(rubric: Rubric, panel: Any) -> tuple[dict[str, PanelSummary], dic
 
 
 def explain(summary: PanelSummary) -> str:
-    listed = "、".join(fmt(p) for p in summary.points)
-    flag = "；分歧较大" if summary.flag else ""
-    return (
-        f"专家组评分 {listed}（{rule_text(summary.count)}；"
-        f"极差 {fmt(summary.spread)}{flag}）→ {fmt(summary.combined)} 分"
+    return Text(
+        "专家组评分 %(points)s（%(rule)s；极差 %(spread)s%(flag)s）→ %(combined)s 分",
+        points=Joined(fmt(p) for p in summary.points),
+        rule=rule_text(summary.count),
+        spread=fmt(summary.spread),
+        flag=Text("；分歧较大") if summary.flag else "",
+        combined=fmt(summary.combined),
     )
 
 

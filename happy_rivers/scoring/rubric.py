@@ -36,6 +36,7 @@ class Indicator:
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
     unit: str = ""
+    unit_en: str = ""  # the unit in English where it is a word (处 → sites), else empty
     help: str = ""
     options: tuple[Option, ...] = ()
     # scored by an expert panel (combine_panel) at acceptance; the file says `panel = true`,
@@ -271,6 +272,7 @@ def _build_dimension(raw: dict) -> Dimension:
             "max",
             "kind",
             "unit",
+            "unit_en",
             "help",
             "items",
             "options",
@@ -291,6 +293,7 @@ def _build_dimension(raw: dict) -> Dimension:
                 kind=i["kind"],
                 params=params,
                 unit=i.get("unit", ""),
+                unit_en=i.get("unit_en", ""),
                 help=i.get("help", ""),
                 options=options,
                 panel=bool(i.get("panel", i["kind"] == "judged")),

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from .text import Text
 from .water import WaterQuality
 
 ZERO = Decimal(0)
@@ -68,19 +69,19 @@ def number(value: Any, path: str, label: str) -> Decimal:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         if value is None:
-            raise FieldErrors({path: f"请填写{label}"})
-        raise FieldErrors({path: f"{label}必须是数字"})
+            raise FieldErrors({path: Text("请填写%(label)s", label=label)})
+        raise FieldErrors({path: Text("%(label)s必须是数字", label=label)})
     if isinstance(value, float) and not math.isfinite(value):
-        raise FieldErrors({path: f"{label}必须是有限的数字"})
+        raise FieldErrors({path: Text("%(label)s必须是有限的数字", label=label)})
     if isinstance(value, int) and value.bit_length() > 1024:
         # beyond any JSON double; str() of such an int raises ValueError past 4300 digits
-        raise FieldErrors({path: f"{label}数值过大"})
+        raise FieldErrors({path: Text("%(label)s数值过大", label=label)})
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
-        raise FieldErrors({path: f"{label}必须是数字"}) from None
+        raise FieldErrors({path: Text("%(label)s必须是数字", label=label)}) from None
     if not result.is_finite():
-        raise FieldErrors({path: f"{label}必须是有限的数字"})
+        raise FieldErrors({path: Text("%(label)s必须是有限的数字", label=label)})
     if t is float and value:  # never ±0.0: they compare equal but keep their own sign
         if len(_FLOATS) >= 8192:
             _FLOATS.clear()
@@ -91,12 +92,16 @@ def number(value: Any, path: str, label: str) -> Decimal:
 def in_range(value: Decimal, path: str, label: str, low=None, high=None, unit: str = "") -> Decimal:
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
-            bounds = f"须在 {fmt(low)} 到 {fmt(high)} 之间"
+            bounds = Text("须在 %(low)s 到 %(high)s 之间", low=fmt(low), high=fmt(high))
         elif low is not None:
-            bounds = f"不能小于 {fmt(low)}"
+            bounds = Text("不能小于 %(low)s", low=fmt(low))
         else:
-            bounds = f"不能大于 {fmt(high)}"
-        raise FieldErrors({path: f"{label}{bounds}{('（' + unit + '）') if unit else ''}"})
+            bounds = Text("不能大于 %(high)s", high=fmt(high))
+        if unit:
+            message = Text("%(label)s%(bounds)s（%(unit)s）", label=label, bounds=bounds, unit=unit)
+        else:
+            message = Text("%(label)s%(bounds)s", label=label, bounds=bounds)
+        raise FieldErrors({path: message})
     return value
 
 
@@ -105,7 +110,7 @@ def whole_number(value: Any, path: str, label: str) -> int:
         return value  # what the checks below give back for a plain count
     n = number(value, path, label)
     if n != n.to_integral_value() or n < 0:
-        raise FieldErrors({path: f"{label}须为不小于 0 的整数"})
+        raise FieldErrors({path: Text("%(label)s须为不小于 0 的整数", label=label)})
     return int(n)
 
 
@@ -124,7 +129,14 @@ def curve_text(full: Decimal, zero: Decimal, unit: str) -> str:
     """How a linear curve scores, in words: "≥ 95% 得满分，≤ 60% 得 0 分，其间线性"."""
     better = "≥" if full > zero else "≤"
     worse = "≤" if full > zero else "≥"
-    return f"{better} {fmt(full)}{unit} 得满分，{worse} {fmt(zero)}{unit} 得 0 分，其间线性"
+    return Text(
+        "%(better)s %(full)s%(unit)s 得满分，%(worse)s %(zero)s%(unit)s 得 0 分，其间线性",
+        better=better,
+        full=fmt(full),
+        unit=unit,
+        worse=worse,
+        zero=fmt(zero),
+    )
 
 
 def shown(value: Any) -> str:

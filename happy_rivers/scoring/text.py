@@ -16,6 +16,11 @@ translate.
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Marks a Chinese text shown later through gettext (a label table's value); returns it."""
+    return message
+
+
 class Text(str):
     """A Chinese text made from a message id and values; translated by views.i18n.translate."""
 
@@ -56,6 +61,16 @@ class Named(str):
 
     def __reduce__(self):
         return (Named, (str(self), self.en))
+
+
+def named(ind) -> Named:
+    """A rubric item's name (an indicator, a dimension, a gate) with its English."""
+    return Named(ind.name, ind.name_en)
+
+
+def quoted(ind) -> Text:
+    """「name」: how messages name an indicator."""
+    return Text("「%(name)s」", name=named(ind))
 
 
 class Joined(str):

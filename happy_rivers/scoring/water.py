@@ -9,20 +9,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .text import N_
 from .waterbodies import waterbody_kind, waterbody_kinds
 
 LABELS = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ")
 WORST = 6  # 劣Ⅴ
 
 PARAMETER_NAMES = {
-    "do": "溶解氧",
-    "codmn": "高锰酸盐指数",
-    "cod": "化学需氧量",
-    "bod5": "五日生化需氧量",
-    "nh3n": "氨氮",
-    "tp": "总磷",
-    "tn": "总氮",
-    "ph": "pH",
+    "do": N_("溶解氧"),
+    "codmn": N_("高锰酸盐指数"),
+    "cod": N_("化学需氧量"),
+    "bod5": N_("五日生化需氧量"),
+    "nh3n": N_("氨氮"),
+    "tp": N_("总磷"),
+    "tn": N_("总氮"),
+    "ph": N_("pH"),
 }
 
 # Class Ⅰ..Ⅴ limits. `do` is a floor (value ≥ limit); the rest are ceilings (value ≤ limit).

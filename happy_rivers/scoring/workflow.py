@@ -5,7 +5,7 @@
 Pure Python like the rest of scoring/: store/ applies a transition, views ask what is allowed.
 """
 
-from happy_rivers.translations import N_
+from .text import N_
 
 OPEN_STATUSES = ("draft", "submitted", "returned")
 DECIDED_STATUSES = ("accepted", "conditional", "rejected")

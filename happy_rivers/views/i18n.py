@@ -13,9 +13,9 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, get_translations
 
 from happy_rivers import scoring
-from happy_rivers.scoring.text import Joined, Named, Text
 from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.store import panels
+from happy_rivers.translations import translate
 
 from .auth import safe_next
 
@@ -83,21 +83,6 @@ def current_language() -> str:
     except AttributeError:
         g._request_language = str(get_locale() or "zh")
         return g._request_language
-
-
-def translate(value):
-    """A text from scoring (happy_rivers.scoring.text) in the page's language, its values
-    translated too; any other value unchanged (data, or a text stored without its message id)."""
-    if current_language() == "zh" or not isinstance(value, str):
-        return value
-    if isinstance(value, Named):
-        return value.en
-    if isinstance(value, Joined):
-        return ", ".join(translate(item) for item in value.items)
-    if isinstance(value, Text):
-        values = {key: translate(item) for key, item in value.values.items()}
-        return _translations().ugettext(value.msgid) % values
-    return value
 
 
 def with_texts(assessment: dict, rubric, panel: dict | None = None) -> dict | None:

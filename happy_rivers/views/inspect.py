@@ -35,6 +35,7 @@ from happy_rivers.forms.inspection import (
     take_theirs,
 )
 from happy_rivers.scoring import workflow
+from happy_rivers.scoring.engine import missing_answer
 from happy_rivers.store import assessments, audit, idempotency, waterbodies
 from happy_rivers.store.idempotency import Answer
 from happy_rivers.translations import N_
@@ -303,7 +304,7 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
     answers, errors, preview = _score_form(rubric, form)
     wants_submit = request.form.get("action") == "submit"
     if wants_submit and (errors or preview.missing):
-        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        missing = {code: missing_answer(rubric, code) for code in preview.missing}
         all_errors = missing | errors
         _attach_errors(form, all_errors)
         flash(
@@ -481,7 +482,7 @@ def assessment_edit(assessment_id: int):
     refused = None
     # a submit, and a reviewer's correction of a submitted assessment, must leave it complete
     if (wants_submit or action == "correct") and (errors or preview.missing):
-        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        missing = {code: missing_answer(rubric, code) for code in preview.missing}
         refused = missing | errors
         if action == "correct":
             _attach_errors(form, refused)
@@ -557,7 +558,7 @@ def _shown_again(assessment, rubric, form, preview, errors, answer: Answer):
     extra = keys.answer_extra(answer)
     errors = errors if answer.status == 422 else _typed_errors(form, errors)
     if answer.status == 422:
-        missing = {code: f"请填写「{rubric.indicators[code].name}」" for code in preview.missing}
+        missing = {code: missing_answer(rubric, code) for code in preview.missing}
         errors = missing | errors
     _attach_errors(form, errors)
     flash(*extra["flash"])

@@ -1,13 +1,18 @@
 """checklist: the points of every item held, from the rubric's list of items."""
 
 from ..rules import ZERO, FieldErrors, fmt, shown
+from ..text import Joined, Named, Text
 from .base import Kind, Part, register
 
 
 def _explain(held) -> str:
     if held:
-        return "满足：" + "、".join(f"{o.label}（{fmt(o.value)} 分）" for o in held)
-    return "未满足任何项目"
+        items = Joined(
+            Text("%(item)s（%(points)s 分）", item=Named(o.label, o.label_en), points=fmt(o.value))
+            for o in held
+        )
+        return Text("满足：%(items)s", items=items)
+    return Text("未满足任何项目")
 
 
 class _Prepared:

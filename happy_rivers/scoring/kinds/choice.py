@@ -1,6 +1,7 @@
 """choice: one option of the rubric's list, worth the maximum times the option's fraction."""
 
 from ..rules import FieldErrors, fmt
+from ..text import Named, Text, named
 from .base import Kind, Part, register
 
 
@@ -15,7 +16,17 @@ class Choice(Kind):
 
     def prepare(self, ind):
         table = {
-            o.code: (ind.max * o.value, (f"「{o.label}」：{fmt(ind.max)} × {fmt(o.value)}",))
+            o.code: (
+                ind.max * o.value,
+                (
+                    Text(
+                        "「%(option)s」：%(max)s × %(fraction)s",
+                        option=Named(o.label, o.label_en),
+                        max=fmt(ind.max),
+                        fraction=fmt(o.value),
+                    ),
+                ),
+            )
             for o in ind.options
         }
         return ind, table
@@ -25,7 +36,7 @@ class Choice(Kind):
         entry = table.get(value) if isinstance(value, str) else None
         if entry is None:
             if value is None:
-                raise FieldErrors({ind.code: f"请选择「{ind.name}」"})
+                raise FieldErrors({ind.code: Text("请选择「%(name)s」", name=named(ind))})
             allowed = "、".join(f"{o.code}（{o.label}）" for o in ind.options)
             raise FieldErrors({ind.code: f"「{ind.name}」的选项无效，可选：{allowed}"})
         return entry[0], _explain, entry[1], None

@@ -1,11 +1,18 @@
 """deduction: the maximum less a fixed number of points per defect found, never below 0."""
 
 from ..rules import ZERO, fmt, whole_number
+from ..text import Named, Text, quoted
 from .base import Kind, Part, register
 
 
 def _explain(n: int, unit: str, per: str, top: str) -> str:
-    return f"发现 {n} {unit}，每{unit}扣 {per} 分：{top} − {per} × {n}，最低 0 分"
+    return Text(
+        "发现 %(n)s %(unit)s，每%(unit)s扣 %(per)s 分：%(top)s − %(per)s × %(n)s，最低 0 分",
+        n=n,
+        unit=unit,
+        per=per,
+        top=top,
+    )
 
 
 @register
@@ -15,7 +22,15 @@ class Deduction(Kind):
 
     def prepare(self, ind):
         per = ind.param("per")
-        return ind.code, f"「{ind.name}」", ind.max, per, ind.unit or "处", fmt(per), fmt(ind.max)
+        return (
+            ind.code,
+            quoted(ind),
+            ind.max,
+            per,
+            Named(ind.unit or "处", ind.unit_en or "sites"),
+            fmt(per),
+            fmt(ind.max),
+        )
 
     def score(self, prepared, value):
         code, label, top, per, unit, per_text, max_text = prepared
@@ -23,7 +38,7 @@ class Deduction(Kind):
         return max(ZERO, top - per * n), _explain, (n, unit, per_text, max_text), None
 
     def parts(self, ind):
-        return (Part(None, ind.name, "integer", f"「{ind.name}」", ind.unit, "≥ 0"),)
+        return (Part(None, ind.name, "integer", quoted(ind), ind.unit, "≥ 0"),)
 
     def demo(self, ind, rng, quality):
         return max(0, int(rng.gauss((1 - quality) * 4, 0.8)))

@@ -2,15 +2,25 @@
 
 from decimal import Decimal
 
-from ..rules import FieldErrors, fmt, in_range, linear_points, number, unknown_keys
+from ..rules import FieldErrors, curve_text, fmt, in_range, linear_points, number, unknown_keys
+from ..text import N_, Text
 from .base import Kind, Part, register
 
 _KEYS = frozenset({"riverside", "district"})
-_RATES = (("riverside", "沿河乡镇人均可支配收入增长率"), ("district", "区县人均可支配收入增长率"))
+_RATES = (
+    ("riverside", N_("沿河乡镇人均可支配收入增长率")),
+    ("district", N_("区县人均可支配收入增长率")),
+)
 
 
 def _explain(riverside: Decimal, district: Decimal, gap: Decimal, curve: str) -> str:
-    return f"沿河乡镇 {fmt(riverside)}% − 区县 {fmt(district)}% = {fmt(gap)} 个百分点：{curve}"
+    return Text(
+        "沿河乡镇 %(riverside)s%% − 区县 %(district)s%% = %(gap)s 个百分点：%(curve)s",
+        riverside=fmt(riverside),
+        district=fmt(district),
+        gap=fmt(gap),
+        curve=curve,
+    )
 
 
 @register
@@ -20,9 +30,9 @@ class IncomeGap(Kind):
 
     def prepare(self, ind):
         full, zero = ind.param("full"), ind.param("zero")
-        curve = f"≥ {fmt(full)} 得满分，≤ {fmt(zero)} 得 0 分，其间线性"
+        curve = curve_text(full, zero, "")
         low, high = ind.params.get("input_min"), ind.params.get("input_max")
-        rates = tuple((key, f"{ind.code}.{key}", label) for key, label in _RATES)
+        rates = tuple((key, f"{ind.code}.{key}", Text(label)) for key, label in _RATES)
         return ind.code, ind.name, ind.max, full, zero, low, high, curve, rates
 
     def score(self, prepared, value):
@@ -51,8 +61,8 @@ class IncomeGap(Kind):
 
     def parts(self, ind):
         return (
-            Part("riverside", "沿河乡镇增长率", "number", unit="%"),
-            Part("district", "区县增长率", "number", unit="%"),
+            Part("riverside", "沿河乡镇增长率", "number", Text("沿河乡镇增长率"), unit="%"),
+            Part("district", "区县增长率", "number", Text("区县增长率"), unit="%"),
         )
 
     def demo(self, ind, rng, quality):

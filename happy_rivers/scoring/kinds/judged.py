@@ -3,13 +3,16 @@
 from decimal import Decimal
 
 from ..rules import DEFAULT_STEP, ZERO, FieldErrors, fmt, number, unknown_keys
+from ..text import Text, named
 from .base import Kind, Part, register
 
 _KEYS = frozenset({"points", "note"})
 
 
 def _explain(x: Decimal, max_text: str, note: str) -> str:
-    return f"专家评分 {fmt(x)} 分（满分 {max_text}）：{note}"
+    return Text(
+        "专家评分 %(points)s 分（满分 %(max)s）：%(note)s", points=fmt(x), max=max_text, note=note
+    )
 
 
 def point_steps(ind) -> tuple[str, ...]:
@@ -28,9 +31,17 @@ class Judged(Kind):
     partial = "inspect/kinds/judged.html"
 
     def prepare(self, ind):
-        code, name = ind.code, ind.name
+        code, name = ind.code, named(ind)
         step = ind.params.get("step", DEFAULT_STEP)
-        return code, name, ind.max, step, fmt(ind.max), f"{code}.points", f"「{name}」的评分"
+        return (
+            code,
+            name,
+            ind.max,
+            step,
+            fmt(ind.max),
+            f"{code}.points",
+            Text("「%(name)s」的评分", name=name),
+        )
 
     def score(self, prepared, value):
         code, name, top, step, max_text, path, label = prepared
@@ -46,7 +57,7 @@ class Judged(Kind):
             errors.update(e.errors)
         note = value.get("note")
         if not isinstance(note, str) or not note.strip():
-            errors[f"{code}.note"] = f"请填写「{name}」的评分说明"
+            errors[f"{code}.note"] = Text("请填写「%(name)s」的评分说明", name=name)
         unknown_keys(value, _KEYS, code, name, errors)
         if errors:
             raise FieldErrors(errors)
@@ -56,7 +67,13 @@ class Judged(Kind):
     def parts(self, ind):
         steps = tuple((s, s) for s in point_steps(ind))
         return (
-            Part("points", "评分", "points", f"「{ind.name}」的评分", choices=(("", "—"), *steps)),
+            Part(
+                "points",
+                "评分",
+                "points",
+                Text("「%(name)s」的评分", name=named(ind)),
+                choices=(("", "—"), *steps),
+            ),
             Part("note", "评分说明", "text"),
         )
 

@@ -3,11 +3,12 @@
 from decimal import Decimal
 
 from ..rules import curve_text, fmt, in_range, linear_points, number
+from ..text import Text, quoted
 from .base import Kind, Part, between, register
 
 
-def _explain(x: Decimal, tail: str) -> str:
-    return f"{fmt(x)}{tail}"
+def _explain(x: Decimal, unit: str, curve: str) -> str:
+    return Text("%(x)s%(unit)s：%(curve)s", x=fmt(x), unit=unit, curve=curve)
 
 
 def range_hint(low, high) -> str:
@@ -27,13 +28,13 @@ class Linear(Kind):
         full, zero = ind.param("full"), ind.param("zero")
         return (
             ind.code,
-            f"「{ind.name}」",
+            quoted(ind),
             ind.params.get("input_min"),
             ind.params.get("input_max"),
             ind.max,
             full,
             zero,
-            f"{unit}：{curve_text(full, zero, unit)}",
+            (unit, curve_text(full, zero, unit)),
             ind.unit,
         )
 
@@ -42,11 +43,11 @@ class Linear(Kind):
         x = number(value, code, label)
         if (low is not None and x < low) or (high is not None and x > high):
             in_range(x, code, label, low, high, unit)
-        return linear_points(top, x, full, zero), _explain, (x, tail), None
+        return linear_points(top, x, full, zero), _explain, (x, *tail), None
 
     def parts(self, ind):
         placeholder = range_hint(ind.params.get("input_min"), ind.params.get("input_max"))
-        return (Part(None, ind.name, "number", f"「{ind.name}」", ind.unit, placeholder),)
+        return (Part(None, ind.name, "number", quoted(ind), ind.unit, placeholder),)
 
     def demo(self, ind, rng, quality):
         p = ind.params

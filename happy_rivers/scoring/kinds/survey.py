@@ -13,13 +13,15 @@ from ..rules import (
     unknown_keys,
     whole_number,
 )
+from ..text import Text
 from .base import Kind, Part, between, register
 
 _KEYS = frozenset({"rate", "sample_size"})
+RATE, SAMPLE = Text("满意率"), Text("样本量")
 
 
 def _explain(rate: Decimal, n: int, curve: str) -> str:
-    return f"满意率 {fmt(rate)}%（样本 {n} 份）：{curve}"
+    return Text("满意率 %(rate)s%%（样本 %(n)s 份）：%(curve)s", rate=fmt(rate), n=n, curve=curve)
 
 
 @register
@@ -50,15 +52,15 @@ class Survey(Kind):
         errors: dict[str, str] = {}
         rate = n = None
         try:
-            rate = number(value.get("rate"), f"{code}.rate", "满意率")
+            rate = number(value.get("rate"), f"{code}.rate", RATE)
             if (low is not None and rate < low) or (high is not None and rate > high):
-                in_range(rate, f"{code}.rate", "满意率", low, high, "%")
+                in_range(rate, f"{code}.rate", RATE, low, high, "%")
         except FieldErrors as e:
             errors.update(e.errors)
         try:
-            n = whole_number(value.get("sample_size"), f"{code}.sample_size", "样本量")
+            n = whole_number(value.get("sample_size"), f"{code}.sample_size", SAMPLE)
             if n < min_sample:
-                errors[f"{code}.sample_size"] = f"样本量须为不少于 {min_sample} 的整数"
+                errors[f"{code}.sample_size"] = Text("样本量须为不少于 %(n)s 的整数", n=min_sample)
         except FieldErrors as e:
             errors.update(e.errors)
         unknown_keys(value, _KEYS, code, name, errors)
@@ -68,8 +70,8 @@ class Survey(Kind):
 
     def parts(self, ind):
         return (
-            Part("rate", "满意率", "number", unit="%"),
-            Part("sample_size", "样本量", "integer", unit="份"),
+            Part("rate", "满意率", "number", RATE, unit="%"),
+            Part("sample_size", "样本量", "integer", SAMPLE, unit="份"),
         )
 
     def document_params(self, ind):

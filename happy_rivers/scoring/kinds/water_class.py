@@ -3,16 +3,23 @@
 from decimal import Decimal
 
 from ..rules import ZERO, FieldErrors, fmt, in_range, number
-from ..water import LIMITS, PARAMETER_NAMES, PH_MAX, water_quality_class
+from ..text import Joined, Text
+from ..water import LABELS, LIMITS, PARAMETER_NAMES, PH_MAX, WORST, water_quality_class
 from .base import Kind, Part, register
 
 # Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ 劣Ⅴ
+WORST_LABEL = LABELS[WORST - 1]
 DEFAULT_CLASS_FRACTIONS = tuple(map(Decimal, ("1.0", "1.0", "0.8", "0.5", "0.2", "0")))
 
 
 def _explain(label: str, limiting: list[str], max_text: str, fraction: Decimal) -> str:
-    names = "、".join(PARAMETER_NAMES[p] for p in limiting)
-    return f"水质 {label} 类（限制因子：{names}）：{max_text} × {fmt(fraction)}"
+    return Text(
+        "水质 %(label)s 类（限制因子：%(names)s）：%(max)s × %(fraction)s",
+        label=Text(label) if label == WORST_LABEL else label,  # 劣Ⅴ says "worse than Ⅴ"
+        names=Joined(Text(PARAMETER_NAMES[p]) for p in limiting),
+        max=max_text,
+        fraction=fmt(fraction),
+    )
 
 
 class _Prepared:
@@ -30,7 +37,7 @@ class _Prepared:
             (
                 key,
                 f"{ind.code}.{key}",
-                PARAMETER_NAMES[key],
+                Text(PARAMETER_NAMES[key]),
                 key in required,
                 PH_MAX if key == "ph" else None,
                 "" if key == "ph" else "mg/L",
@@ -61,7 +68,7 @@ class WaterClass(Kind):
             raw = value.get(key)
             if raw is None:
                 if required:
-                    errors[path] = f"请填写{label}（mg/L）"
+                    errors[path] = Text("请填写%(label)s（mg/L）", label=label)
                 continue
             try:
                 x = number(raw, path, label)
