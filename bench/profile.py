@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def csrf_token(html: str) -> str:
+    from bench.run import CSRF
+
+    return next(g for g in CSRF.search(html).groups() if g)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("database")
@@ -33,6 +39,7 @@ def main() -> int:
     parser.add_argument(
         "--after-decision", action="store_true", help="a real decision before each request"
     )
+    parser.add_argument("--all", action="store_true", help="show library frames too")
     args = parser.parse_args()
     from pyinstrument import Profiler
 
@@ -43,14 +50,22 @@ def main() -> int:
         {
             "DATABASE": args.database,
             "SECRET_KEY": "profile",
-            "WTF_CSRF_ENABLED": False,
             "UPLOAD_FOLDER": str(Path(args.database).parent / "uploads"),
         }
     )
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+    # Signed in like a browser (CSRF on, as in production), then every request sends the same
+    # cookie, as wrk does in bench/run.py: a client that kept each answer's cookie would carry
+    # every unread flash message along, and the profile would be of ever larger sessions.
+    browser = app.test_client()
+    token = csrf_token(browser.get("/login").get_data(as_text=True))
+    signed_in = browser.post(
+        "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
     )
+    assert signed_in.status_code == 302
+    token = csrf_token(browser.get("/waterbodies").get_data(as_text=True))
+    cookie = "; ".join(f"{c.key}={c.value}" for c in browser._cookies.values())
+    client = app.test_client(use_cookies=False)
+    client.environ_base["HTTP_COOKIE"] = cookie
     with sqlite3.connect(args.database) as conn:
         draft = conn.execute(
             "SELECT id FROM assessments WHERE status = 'draft' AND kind = 'self' "
@@ -75,7 +90,9 @@ def main() -> int:
                 (version,) = conn.execute(
                     "SELECT version FROM assessments WHERE id = ?", [draft]
                 ).fetchone()
-            return client.post(url, data=data | {"version": version, "action": "save"})
+            return client.post(
+                url, data=data | {"version": version, "action": "save", "csrf_token": token}
+            )
 
     decide = None
     if args.after_decision:
@@ -122,7 +139,7 @@ def main() -> int:
         spent += time.perf_counter() - start
     label = "after a decision" if decide else "warm"
     print(f"{label}: {spent * 1000 / args.repeat:.1f} ms per request")
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profiler.output_text(unicode=True, color=False, show_all=args.all))
     return 0
 
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from happy_rivers.forms import FlaskForm
 from happy_rivers.translations import N_
 
 ROLE_CHOICES = [

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -25,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets.core import clean_key
 
+from happy_rivers.forms import FlaskForm
 from happy_rivers.scoring.kinds import Part, kind_of
 from happy_rivers.scoring.rubric import Rubric
 from happy_rivers.scoring.text import Text

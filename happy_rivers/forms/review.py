@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from happy_rivers import clock
+from happy_rivers.forms import FlaskForm
 from happy_rivers.translations import N_
 
 

@@ -393,6 +393,10 @@ def save(
         )
         if cursor.rowcount != 1:
             raise Conflict("该评估已被他人修改，请查看最新内容后再保存", get(db, assessment_id))
+        # The row as a fresh read would give it, without reading it back: what was read above
+        # inside this transaction, with what was just written, decoded as get() decodes it.
+        updated = current | changes | {"answers": json.loads(changes["answers"])}
+        updated["result"] = json.loads(changes["result"]) if changes["result"] else None
         audit.record(
             db,
             {"save": "assessment_saved", "submit": "assessment_submitted"}.get(
@@ -407,7 +411,7 @@ def save(
         )
         if action == "submit":
             notifications.assessment_submitted(db, assessment_id, actor=user)
-        return get(db, assessment_id)
+        return updated
 
 
 def review(

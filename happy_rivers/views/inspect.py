@@ -232,9 +232,7 @@ def assessment_create(waterbody_id: int):
         flash(gettext("评估类型无效"), "error")
         return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
-    form = form_class(rubric)()
-    if not form.validate():  # CSRF only
-        abort(400)
+    form = form_class(rubric)()  # the CSRF token was checked by CSRFProtect before the view
     if _posts_answers(form):
         return _create_with_answers(waterbody, kind, rubric, form, key)
 
@@ -465,9 +463,9 @@ def assessment_edit(assessment_id: int):
         preview = scoring.preview(rubric, assessment["answers"])
         return _render_form(assessment, rubric, form, preview, {})
 
+    # No form.validate(): it would only check the CSRF token again, which CSRFProtect did
+    # before this view (views/auth.py); the answers are checked by scoring below.
     form = Form(formdata=_resolved_formdata(rubric, assessment))
-    if not form.validate():  # CSRF only: the answers are checked by scoring below
-        abort(400)
     answers, errors, preview = _score_form(rubric, form)
     if prior:  # the repeat of a save that was answered with the form (marked errors)
         return _shown_again(assessment, rubric, form, preview, errors, prior)

@@ -23,9 +23,9 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from happy_rivers import clock, scoring, store
+from happy_rivers.forms import FlaskForm
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.panel import (
     MAX_EXPERTS,
