@@ -28,7 +28,7 @@ from werkzeug.security import generate_password_hash
 from happy_rivers import clock, scoring, store
 from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.store.demo import demo_answers
-from happy_rivers.store.standings import invalidate_standings
+from happy_rivers.store.standings import invalidate_standings, rebuild
 
 PASSWORD = "bench-pass-2027"
 # kind of waterbody → the rubric id that assesses it (the built-in kinds table)
@@ -336,6 +336,7 @@ def build(
             "after) VALUES (?, ?, ?, ?, 'assessment', ?, ?, ?)",
             audit_rows,
         )
+        rebuild(db)  # the kept standings, which the store's own writes keep up to date
         invalidate_standings(db)
 
     drafts = [

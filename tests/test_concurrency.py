@@ -215,13 +215,15 @@ def server(tmp_path):
     try:
         deadline = time.monotonic() + 30
         while True:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
                     break
             except OSError:
                 pass
+            finally:  # a refused or half-answered poll leaves no socket for the GC to warn about
+                conn.close()
             assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.1)

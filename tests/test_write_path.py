@@ -13,7 +13,7 @@ from happy_rivers.forms.inspection import InspectionForm
 from happy_rivers.forms.review import ReviewForm
 from happy_rivers.store import assessments, users
 from tests.answers import full_river_answers
-from tests.test_board import waterbody_id
+from tests.conftest import waterbody_id
 
 
 def test_every_form_class_shares_the_cached_catalog():

@@ -6,9 +6,11 @@ SQL. Scores are ``Decimal`` throughout and rounded half-up to 2 places, as shown
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -202,29 +204,51 @@ def rank_waterbodies(rows: Iterable[Mapping[str, Any]]) -> list[WaterbodyStandin
     return standings
 
 
+def rank_among(ahead: Sequence[Any], total: Any) -> int:
+    """The competition rank of `total` (as rank_waterbodies gives it): 1 + how many totals rank
+    above it. `ahead` holds at least every higher total, highest first (a page of a board
+    need not rank every row to number its own)."""
+    return bisect.bisect_left(ahead, -total, key=operator.neg) + 1
+
+
 def leaders_by_dimension(
     rows: Iterable[Mapping[str, Any]], dimension_codes: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
     """For each dimension, the district whose waterbodies have the highest mean score in it.
 
-    Each row needs "district_code", "district" and "dimensions" ({code: score}). Means are
-    compared as shown (half-up to 2 places) so a visible tie goes to the lower district code.
-    Dimensions no row scores are left out.
+    Each row needs "district_code", "district" and "dimensions" ({code: score}).
     """
-    rows = list(rows)
-    leaders: dict[str, dict[str, Any]] = {}
-    for dimension in dimension_codes:
-        scores: dict[str, list[Decimal]] = defaultdict(list)
-        names: dict[str, str] = {}
-        for row in rows:
-            value = row["dimensions"].get(dimension)
+    sums: dict[str, dict[str, tuple[Decimal, int]]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for row in rows:
+        code = row["district_code"]
+        names[code] = row["district"]
+        for dimension, value in row["dimensions"].items():
             if value is None:
                 continue
-            scores[row["district_code"]].append(_decimal(value))
-            names[row["district_code"]] = row["district"]
-        if not scores:
+            total, n = sums[dimension].get(code, (Decimal(0), 0))
+            sums[dimension][code] = (total + _decimal(value), n + 1)
+    return leaders_from_sums(sums, names, dimension_codes)
+
+
+def leaders_from_sums(
+    sums: Mapping[str, Mapping[str, tuple[Decimal, int]]],
+    names: Mapping[str, str],
+    dimension_codes: Iterable[str],
+) -> dict[str, dict[str, Any]]:
+    """For each dimension, the district whose waterbodies have the highest mean score in it,
+    from each district's sum and count of its waterbodies' scores: sums[dimension][district
+    code] = (sum, count), names[district code] = its name.
+
+    Means are compared as shown (half-up to 2 places) so a visible tie goes to the lower
+    district code. Dimensions no waterbody scores are left out.
+    """
+    leaders: dict[str, dict[str, Any]] = {}
+    for dimension in dimension_codes:
+        by_district = {code: sn for code, sn in (sums.get(dimension) or {}).items() if sn[1]}
+        if not by_district:
             continue
-        means = {code: _half_up(sum(vals, Decimal(0)) / len(vals)) for code, vals in scores.items()}
+        means = {code: _half_up(total / n) for code, (total, n) in by_district.items()}
         best = min(means, key=lambda code: (-means[code], code))
         leaders[dimension] = {"code": best, "district": names[best], "mean": means[best]}
     return leaders

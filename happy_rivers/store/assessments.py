@@ -18,7 +18,7 @@ from happy_rivers.scoring.workflow import (
 )
 
 from . import audit, notifications, now, panels, write
-from .standings import invalidate_standings
+from .standings import invalidate_standings, refresh_waterbody
 
 
 class NotFound(LookupError):
@@ -385,7 +385,7 @@ def save(
         }
         if action == "submit":
             changes["submitted_at"] = stamp
-            invalidate_standings(db)  # in_review counts change
+            invalidate_standings(db, titles=False)  # in-review counts change, no title
         cursor = db.execute(
             f"UPDATE assessments SET {', '.join(f'{k} = ?' for k in changes)} "
             "WHERE id = ? AND version = ?",
@@ -468,7 +468,6 @@ def review(
             if scored is not None:
                 changes.update(_scored_columns(scored))
         db["assessments"].update(assessment_id, changes)
-        invalidate_standings(db)
         audit.record(
             db,
             "assessment_returned" if action == "return" else "assessment_decided",
@@ -484,13 +483,19 @@ def review(
             }
             | {"computed_decision": changes.get("computed_decision", current["computed_decision"])},
         )
+        titles_changed = False
         if action != "return":
-            _apply_title(db, current, status, decided_on, user, ip, publicity)
+            titles_changed = _apply_title(db, current, status, decided_on, user, ip, publicity)
+            # the waterbody's kept row and its district's sums, in this transaction
+            refresh_waterbody(db, current["waterbody_id"])
+        invalidate_standings(db, titles=titles_changed)  # in-review counts change either way
         notifications.assessment_reviewed(db, assessment_id, status=status, actor=user)
         return get(db, assessment_id)
 
 
-def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool) -> None:
+def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool) -> bool:
+    """Grant, put in 公示 or revoke the title as the decision says; True when the title
+    history (store.titles) changed: a title dated or revoked."""
     waterbody = db["waterbodies"].get(assessment["waterbody_id"])
     change = title_change(assessment["kind"], decision, waterbody["status"] == "accepted")
     pending = publicity and change == "grant"
@@ -498,8 +503,9 @@ def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool
         # store.titles counts the title from titled_on: the decision date, or under 公示 the
         # naming date, which store.publicity.name writes (NULL until then: not counted)
         db["assessments"].update(assessment["id"], {"titled_on": None if pending else decided_on})
+    dated = decision == "accepted" and not pending
     if change is None:
-        return
+        return dated
     if pending:
         after = {"status": "publicity"}
         action = "title_pending"
@@ -520,6 +526,7 @@ def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool
         before={k: waterbody[k] for k in after},
         after=after | {"assessment_id": assessment["id"]},
     )
+    return dated or change == "revoke"
 
 
 class AttachmentLimit(Exception):

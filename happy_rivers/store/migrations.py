@@ -472,3 +472,47 @@ def publicity(db: Database) -> None:
         ],
     )
     db["publicity_objections"].create_index(["batch_id"])
+
+
+@migrations(name="0013_incremental_standings")
+def incremental_standings(db: Database) -> None:
+    # What a decision changes, kept up to date by the decision's own transaction
+    # (store/standings.py), so that the first board view after it reads a page and 41
+    # districts' sums instead of recomputing every waterbody's latest decision (0.4 s at ten
+    # times the city): each waterbody's latest decided assessment, with its kind, district,
+    # total and dimension scores in cents ({code: cents})…
+    db.execute(
+        "CREATE TABLE standings_waterbodies ("
+        " waterbody_id INTEGER PRIMARY KEY REFERENCES waterbodies(id),"
+        " kind TEXT NOT NULL, district_code TEXT NOT NULL,"
+        " assessment_id INTEGER NOT NULL REFERENCES assessments(id),"
+        " decided_on TEXT, status TEXT NOT NULL, total_cents INTEGER, dimensions TEXT)"
+    )
+    # in the board's order (total highest first, then by id), so that a page is read in
+    # order rather than every row sorted (equal totals are common)
+    db.execute(
+        "CREATE INDEX idx_standings_waterbodies_total "
+        "ON standings_waterbodies (total_cents DESC, waterbody_id)"
+    )
+    db.execute(
+        "CREATE INDEX idx_standings_waterbodies_kind_total "
+        "ON standings_waterbodies (kind, total_cents DESC, waterbody_id)"
+    )
+    db.execute(
+        "CREATE INDEX idx_standings_waterbodies_district ON standings_waterbodies (district_code)"
+    )
+    # …and per district, kind and dimension, the sum and count of those scores (the dimension
+    # leaders are the highest means)
+    db.execute(
+        "CREATE TABLE standings_district_dimensions ("
+        " district_code TEXT NOT NULL, kind TEXT NOT NULL, dimension TEXT NOT NULL,"
+        " sum_cents INTEGER NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (district_code, kind, dimension))"
+    )
+    # A second counter for the title history alone: most writes (a submit, a decision that
+    # grants or revokes nothing) leave every title as it was, and what is derived from titles
+    # (progress, charts, the map, the districts' counts) then stays cached.
+    db["standings_state"].add_column("titles_version", int, not_null_default=1)
+    from .standings import rebuild
+
+    rebuild(db)

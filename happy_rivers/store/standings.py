@@ -1,8 +1,17 @@
-"""Standings and progress: the rows that scoring/ ranks, cached until a write changes them.
+"""Standings and progress: the rows that scoring/ ranks, kept and cached so that the first view
+after a write does not recompute them from every row.
 
-Every write that can change a standing (a submit, a decision, a new waterbody) calls
-invalidate_standings() inside its transaction. The cache lives in each worker process but is
-keyed by a counter in the database, so all workers see a decision at once.
+Two layers:
+
+- **Kept rows.** A decision's transaction updates what it changes (refresh_waterbody): its
+  waterbody's latest decided assessment (standings_waterbodies) and its district's sums of
+  dimension scores (standings_district_dimensions). The boards read a page of those rows and
+  41 districts' sums; only views of a past year or date recompute from the assessments.
+- **Cached values.** Every write that can change a standing calls invalidate_standings() inside
+  its transaction, which bumps a counter in the database; each worker caches what it computed
+  per counter value, so all workers see a write at once. The title history has a counter of its
+  own, bumped only by writes that change a title, so what is derived from titles alone
+  (progress, charts, the map, the districts' counts) survives submits and most decisions.
 """
 
 import json
@@ -15,7 +24,10 @@ from sqlite_utils import Database
 
 from happy_rivers.scoring.leaderboard import (
     HeldTitle,
+    WaterbodyStanding,
     leaders_by_dimension,
+    leaders_from_sums,
+    rank_among,
     rank_districts,
     rank_waterbodies,
 )
@@ -24,13 +36,20 @@ from happy_rivers.scoring.progress import AcceptanceSpan
 # when a waterbody holds its title: one query (store/titles.py), re-exported for the boards
 from .titles import title_history  # noqa: F401
 
-_cache: dict[tuple, object] = {}
+# per counter: the version its entries were computed at, and the entries
+_cache: dict[str, dict] = {"all": {}, "titles": {}}
 _cache_lock = threading.Lock()
 
 
-def invalidate_standings(db: Database) -> None:
-    """Mark every cached standing stale. Call inside the write transaction that changes them."""
-    db.execute("UPDATE standings_state SET version = version + 1 WHERE id = 1")
+def invalidate_standings(db: Database, *, titles: bool = True) -> None:
+    """Mark cached standings stale. Call inside the write transaction that changes them;
+    titles=False when the write changes no title (a submit; a decision that grants, revokes
+    and dates no title), so that what is derived from titles alone stays cached."""
+    db.execute(
+        "UPDATE standings_state SET version = version + 1, "
+        "titles_version = titles_version + ? WHERE id = 1",
+        [1 if titles else 0],
+    )
 
 
 def standings_version(db: Database) -> int:
@@ -46,25 +65,41 @@ def _identity(db: Database) -> str:
         return db._standings_identity
 
 
-def cached(db: Database, key: tuple, compute, *, limit: int = 64):
+def cached(db: Database, key: tuple, compute, *, limit: int = 64, titles_only: bool = False):
     """compute() once per standings version and key; a stale version drops the whole cache.
 
-    At most `limit` entries whose key starts like this one are kept (beyond it the value is
-    computed but not stored), so crawling every as_of date cannot grow a worker's memory.
+    titles_only: the value is derived from the title history alone, and is kept until a title
+    changes. At most `limit` entries whose key starts like this one are kept (beyond it the
+    value is computed but not stored), so crawling every as_of date cannot grow a worker's
+    memory.
     """
-    version = (_identity(db), standings_version(db))
+    counter = "titles" if titles_only else "all"
+    column = "titles_version" if titles_only else "version"
+    version = (
+        _identity(db),
+        db.execute(f"SELECT {column} FROM standings_state WHERE id = 1").fetchone()[0],
+    )
     with _cache_lock:
-        if _cache.get("version") != version:
-            _cache.clear()
-            _cache["version"] = version
-        if key in _cache:
-            return _cache[key]
+        entries = _cache[counter]
+        if entries.get("version") != version:
+            entries.clear()
+            entries["version"] = version
+        if key in entries:
+            return entries[key]
     value = compute()
     with _cache_lock:
-        full = sum(1 for k in _cache if k[:1] == key[:1]) >= limit
-        if _cache.get("version") == version and not full:
-            _cache[key] = value
+        entries = _cache[counter]
+        full = sum(1 for k in entries if k[:1] == key[:1]) >= limit
+        if entries.get("version") == version and not full:
+            entries[key] = value
     return value
+
+
+def clear_cache() -> None:
+    """Forget every cached value in this worker (the benchmark times a computation cold)."""
+    with _cache_lock:
+        for entries in _cache.values():
+            entries.clear()
 
 
 def acceptance_spans(db: Database, kind: str | None = None) -> list[AcceptanceSpan]:
@@ -75,15 +110,26 @@ def acceptance_spans(db: Database, kind: str | None = None) -> list[AcceptanceSp
     ]
 
 
-def district_standings(db: Database, as_of: date, kind: str | None = None) -> list:
+def titles_by_district(db: Database, kind: str | None = None) -> dict[str, list[HeldTitle]]:
+    """The titles each district's waterbodies held (ever), cached until a title changes."""
+
     def compute():
-        districts = [(r["code"], r["name"]) for r in db.query("SELECT code, name FROM districts")]
         titles: dict[str, list[HeldTitle]] = defaultdict(list)
         for spans in title_history(db, kind).values():
             for s in spans:
                 titles[s["district_code"]].append(
                     HeldTitle(s["accepted_on"], s["revoked_on"], s["total"])
                 )
+        return titles
+
+    return cached(db, ("titles_by_district", kind), compute, titles_only=True)
+
+
+def district_standings(db: Database, as_of: date, kind: str | None = None) -> list:
+    def compute():
+        districts = [(r["code"], r["name"]) for r in db.query("SELECT code, name FROM districts")]
+        titles = titles_by_district(db, kind)
+        # counted afresh: a submit or a decision changes them, and the index answers it
         sql = (
             "SELECT w.district_code, count(*) AS n FROM assessments a "
             "JOIN waterbodies w ON w.id = a.waterbody_id WHERE a.status = 'submitted'"
@@ -100,6 +146,97 @@ def district_standings(db: Database, as_of: date, kind: str | None = None) -> li
     return cached(db, ("districts", as_of, kind), compute)
 
 
+# Each waterbody's latest decided assessment, as kept in standings_waterbodies: dimension scores
+# in cents ({code: cents}), cut out of the ~6 KB result by SQLite. Driven by the waterbodies:
+# one index-only lookup each (idx_assessments_waterbody_status_decided, 0003) finds the latest
+# decision. Driving it from the decided assessments instead ran the lookup once per decision
+# and read each row's overflow pages (6 s cold at city scale).
+_DECIDED = "a2.status IN ('accepted', 'conditional', 'rejected')"
+_LATEST = (
+    "SELECT a2.id FROM assessments a2 WHERE a2.waterbody_id = w.id AND {decided} "
+    "ORDER BY a2.decided_on DESC, a2.id DESC LIMIT 1"
+)
+_KEPT_COLUMNS = (
+    "waterbody_id, kind, district_code, assessment_id, decided_on, status, total_cents, dimensions"
+)
+_KEEP = (
+    f"INSERT INTO standings_waterbodies ({_KEPT_COLUMNS}) "
+    "SELECT w.id, w.kind, w.district_code, a.id, a.decided_on, a.status, a.total_cents, "
+    "(SELECT json_group_object(j.key, "
+    "CAST(round(CAST(json_extract(j.value, '$.score') AS REAL) * 100) AS INTEGER)) "
+    "FROM json_each(a.result, '$.dimensions') j) "
+    f"FROM waterbodies w JOIN assessments a ON a.id = ({_LATEST.format(decided=_DECIDED)})"
+)
+_SUM_DIMENSIONS = (
+    "INSERT INTO standings_district_dimensions (district_code, kind, dimension, sum_cents, n) "
+    "SELECT s.district_code, s.kind, j.key, sum(j.value), count(*) "
+    "FROM standings_waterbodies s, json_each(s.dimensions) j"
+)
+
+
+def refresh_waterbody(db: Database, waterbody_id: int) -> None:
+    """Bring one waterbody's kept row, and its district's sums, up to date. Call inside the
+    transaction of every write that changes its decided assessments (a decision) or its kind
+    or district: it reads that one waterbody's decisions and one district's rows, never all."""
+    districts = {
+        code
+        for (code,) in db.execute(
+            "SELECT district_code FROM standings_waterbodies WHERE waterbody_id = ? "
+            "UNION SELECT district_code FROM waterbodies WHERE id = ?",
+            [waterbody_id, waterbody_id],
+        )
+    }
+    db.execute("DELETE FROM standings_waterbodies WHERE waterbody_id = ?", [waterbody_id])
+    db.execute(_KEEP + " WHERE w.id = ?", [waterbody_id])
+    for code in districts:
+        db.execute("DELETE FROM standings_district_dimensions WHERE district_code = ?", [code])
+        db.execute(_SUM_DIMENSIONS + " WHERE s.district_code = ? GROUP BY s.kind, j.key", [code])
+
+
+def rebuild(db: Database) -> None:
+    """Compute every kept row and sum from the assessments: for the migration that creates
+    them and for bulk loads (demo data, the benchmark's fixture) that bypass the store."""
+    db.execute("DELETE FROM standings_waterbodies")
+    db.execute("DELETE FROM standings_district_dimensions")
+    db.execute(_KEEP)
+    db.execute(_SUM_DIMENSIONS + " GROUP BY s.district_code, s.kind, j.key")
+
+
+def _kept_until(db: Database, until: date | None) -> bool:
+    """Are the kept rows the rows as they stood on `until`? Yes unless a kept decision is
+    dated after it (or undated, which a dated view leaves out)."""
+    if until is None:
+        return True
+    latest, undated = db.execute(
+        "SELECT max(decided_on), count(*) - count(decided_on) FROM standings_waterbodies"
+    ).fetchone()
+    return not undated and (latest is None or latest <= until.isoformat())
+
+
+def _kept_row(r: dict) -> dict:
+    return {
+        "id": r["waterbody_id"],
+        "name": r["name"],
+        "kind": r["kind"],
+        "district": r["district"],
+        "district_code": r["district_code"],
+        "assessment_id": r["assessment_id"],
+        "decided_on": r["decided_on"],
+        "status": r["status"],
+        "total": Decimal(r["total_cents"]) / 100,
+        "total_cents": r["total_cents"],
+        "dimensions": {
+            code: Decimal(cents) / 100 for code, cents in json.loads(r["dimensions"]).items()
+        },
+    }
+
+
+_KEPT_SELECT = (
+    "SELECT s.*, w.name, d.name AS district FROM standings_waterbodies s "
+    "JOIN waterbodies w ON w.id = s.waterbody_id JOIN districts d ON d.code = s.district_code"
+)
+
+
 def waterbody_rows(
     db: Database,
     *,
@@ -109,26 +246,28 @@ def waterbody_rows(
 ) -> list[dict]:
     """Each waterbody's latest decided assessment: total and the seven dimension scores.
 
-    ``until`` keeps only decisions on or before that date (the rows as they stood then).
+    ``year`` keeps only decisions of that year, ``until`` those on or before that date (the
+    rows as they stood then). Without them the kept rows are read as they are.
     """
-    # Driven by the waterbodies: one index-only lookup each (idx_assessments_waterbody_status_
-    # decided, 0003) finds its latest decision. Driving it from the decided assessments instead
-    # ran the lookup once per decision (19,000 at city scale) and read each row's overflow pages:
-    # 6 s cold. Only the dimensions are pulled out of the ~7 KB result JSON, by SQLite.
-    decided, params = ["a2.status IN ('accepted', 'conditional', 'rejected')"], []
+    if year is None and _kept_until(db, until):
+        sql, params = _KEPT_SELECT, []
+        if kind:
+            sql += " WHERE s.kind = ?"
+            params.append(kind)
+        return [_kept_row(r) for r in db.query(sql, params)]
+    decided, params = [_DECIDED], []
     if year:
         decided.append("substr(a2.decided_on, 1, 4) = ?")
         params.append(str(year))
     if until:
         decided.append("a2.decided_on <= ?")
         params.append(until.isoformat())
+    latest = _LATEST.format(decided=" AND ".join(decided))
     sql = (
         "SELECT a.id AS assessment_id, a.waterbody_id, a.total_cents, a.decided_on, a.status, "
         "json_extract(a.result, '$.dimensions') AS dimensions, "
         "w.name, w.kind, w.district_code, d.name AS district "
-        "FROM waterbodies w JOIN assessments a ON a.id = ("
-        "  SELECT a2.id FROM assessments a2 WHERE a2.waterbody_id = w.id "
-        f"  AND {' AND '.join(decided)} ORDER BY a2.decided_on DESC, a2.id DESC LIMIT 1) "
+        f"FROM waterbodies w JOIN assessments a ON a.id = ({latest}) "
         "JOIN districts d ON d.code = w.district_code"
     )
     if kind:
@@ -161,6 +300,9 @@ def waterbody_standings(
     year: int | None = None,
     until: date | None = None,
 ):
+    """Every waterbody ranked (scoring's rank_waterbodies), with its row by id: for the API
+    and the exports, which list them all."""
+
     def compute():
         rows = waterbody_rows(db, kind=kind, year=year, until=until)
         ranked = rank_waterbodies(rows)
@@ -170,17 +312,106 @@ def waterbody_standings(
     return cached(db, ("waterbodies", kind, year, until), compute)
 
 
+def waterbody_page(
+    db: Database,
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    district: str | None = None,
+    page: int = 1,
+    size: int = 100,
+) -> tuple[int, int, list[WaterbodyStanding], dict[int, dict]]:
+    """One page of the waterbody leaderboard: (rows in all, the page, its standings, their rows
+    by id). Ranked among the waterbodies of `kind` city-wide; `district` shows one district's
+    rows with their city ranks; a page past the end is the last page.
+
+    Without a year the page is read from the kept rows: the page's own rows, and the totals
+    ahead of them to rank by (scoring's rank_among), rather than every row ranked.
+    """
+    if year is not None:
+        ranked, extra = waterbody_standings(db, kind=kind, year=year)
+        if district:
+            ranked = [r for r in ranked if extra[r.id]["district_code"] == district]
+        page = min(max(page, 1), max(1, -(-len(ranked) // size)))
+        shown = ranked[(page - 1) * size : page * size]
+        return len(ranked), page, shown, {r.id: extra[r.id] for r in shown}
+    where, params = [], []
+    if kind:
+        where.append("s.kind = ?")
+        params.append(kind)
+    if district:
+        where.append("s.district_code = ?")
+        params.append(district)
+    condition = (" WHERE " + " AND ".join(where)) if where else ""
+    count = db.execute(
+        f"SELECT count(*) FROM standings_waterbodies s{condition}", params
+    ).fetchone()[0]
+    page = min(max(page, 1), max(1, -(-count // size)))
+    rows = [
+        _kept_row(r)
+        for r in db.query(
+            f"{_KEPT_SELECT}{condition} ORDER BY s.total_cents DESC, s.waterbody_id "
+            "LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
+    ]
+    if not rows:
+        return count, page, [], {}
+    # the totals (in the ranking's scope: the kind, city-wide) above the page's lowest: an
+    # index range, read highest first; a row's rank is 1 + how many of them are higher
+    lowest = min(r["total_cents"] for r in rows)
+    ahead = [
+        cents
+        for (cents,) in db.execute(
+            "SELECT total_cents FROM standings_waterbodies s "
+            f"WHERE s.total_cents > ?{' AND s.kind = ?' if kind else ''} "
+            "ORDER BY s.total_cents DESC",
+            [lowest, kind] if kind else [lowest],
+        )
+    ]
+    shown = [
+        WaterbodyStanding(
+            rank=rank_among(ahead, r["total_cents"]),
+            id=r["id"],
+            name=r["name"],
+            district=r["district"],
+            total=r["total"],
+            dimensions=r["dimensions"],
+        )
+        for r in rows
+    ]
+    return count, page, shown, {r["id"]: r for r in rows}
+
+
 def dimension_leaders(
     db: Database, dimension_codes: list[str], *, kind: str | None = None, until: date | None = None
 ) -> dict:
-    """Per dimension, the district whose waterbodies lead it (scoring's leaders_by_dimension).
+    """Per dimension, the district whose waterbodies lead it (scoring's leaders_from_sums).
 
-    Cached with the standings: computed fresh it is 7 means over every waterbody's decided
-    scores, which at city scale was two thirds of the district leaderboard's time.
+    From the kept sums per district (41 districts × 7 dimensions) unless `until` is before a
+    kept decision; then from the waterbodies' rows as they stood.
     """
 
     def compute():
-        _ranked, extra = waterbody_standings(db, kind=kind, until=until)
-        return leaders_by_dimension(extra.values(), dimension_codes)
+        if not _kept_until(db, until):
+            _ranked, extra = waterbody_standings(db, kind=kind, until=until)
+            return leaders_by_dimension(extra.values(), dimension_codes)
+        sql = (
+            "SELECT g.district_code, d.name, g.dimension, sum(g.sum_cents) AS cents, "
+            "sum(g.n) AS n FROM standings_district_dimensions g "
+            "JOIN districts d ON d.code = g.district_code"
+        )
+        params = []
+        if kind:
+            sql += " WHERE g.kind = ?"
+            params.append(kind)
+        sums: dict[str, dict[str, tuple[Decimal, int]]] = defaultdict(dict)
+        names = {}
+        for code, name, dimension, cents, n in db.execute(
+            sql + " GROUP BY g.district_code, g.dimension", params
+        ):
+            sums[dimension][code] = (Decimal(cents) / 100, n)
+            names[code] = name
+        return leaders_from_sums(sums, names, dimension_codes)
 
     return cached(db, ("dimension_leaders", tuple(dimension_codes), kind, until), compute)

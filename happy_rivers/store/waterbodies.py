@@ -18,7 +18,7 @@ from happy_rivers.translations import N_
 
 from . import audit, now, write
 from .pinyin import forms, initials, spelled
-from .standings import invalidate_standings
+from .standings import invalidate_standings, refresh_waterbody
 
 STATUSES = ("planned", "building", "publicity", "accepted", "revoked")
 # Set by hand in the registry; publicity (公示中), accepted and revoked come only from review
@@ -380,6 +380,7 @@ def update(
         with write(db):
             db["waterbodies"].update(waterbody_id, stored)
             _set_through(db, waterbody_id, row["through"])
+            refresh_waterbody(db, waterbody_id)  # its kind or district may have changed
             invalidate_standings(db)
             audit.record(
                 db,

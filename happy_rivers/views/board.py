@@ -170,7 +170,11 @@ def progress_page():
     db = store.get_db()
 
     def context() -> dict:
-        spans = standings.cached(db, ("acceptance_spans",), lambda: standings.acceptance_spans(db))
+        # derived from the titles alone: kept until a title changes (a submit or most decisions
+        # leave them), as are the charts below
+        spans = standings.cached(
+            db, ("acceptance_spans",), lambda: standings.acceptance_spans(db), titles_only=True
+        )
         report = progress(spans, as_of, targets())
         by_district = [d for d in standings.district_standings(db, as_of) if d.accepted]
         map_svg = _district_map(db, spans_held_on(db, as_of), by_district, as_of)
@@ -184,7 +188,9 @@ def progress_page():
         # pygal takes tens of milliseconds: cache the usual view (today) with the standings,
         # but only that one, so a crawl over every as_of cannot fill the memory with charts
         svgs = (
-            standings.cached(db, ("progress_charts", as_of, current_language()), draw)
+            standings.cached(
+                db, ("progress_charts", as_of, current_language()), draw, titles_only=True
+            )
             if as_of == today()
             else draw()
         )
@@ -206,7 +212,9 @@ def progress_page():
 
 def spans_held_on(db, as_of: date) -> set[int]:
     """The waterbodies holding the title on as_of (from the decisions, like the counts)."""
-    history = standings.cached(db, ("title_history",), lambda: standings.title_history(db))
+    history = standings.cached(
+        db, ("title_history",), lambda: standings.title_history(db), titles_only=True
+    )
     return {
         waterbody_id
         for waterbody_id, spans in history.items()
@@ -294,10 +302,10 @@ def districts():
 PAGE_SIZE = 100
 
 
-def _page_arg(pages: int) -> int:
+def _page_arg() -> int:
+    """The page asked for (1 when none or not a number); the store keeps it within the pages."""
     raw = (request.args.get("page") or "").strip()
-    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
-    return min(max(page, 1), pages)
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
 
 
 @bp.get("/leaderboard/waterbodies", endpoint="waterbodies")
@@ -305,16 +313,26 @@ def _page_arg(pages: int) -> int:
 def waterbodies_board():
     filters = board_filters(with_as_of=False)
     db = store.get_db()
-    ranked, extra = standings.waterbody_standings(db, kind=filters.kind, year=filters.year)
     # one district's rows (a tap on the map lands here); the ranks stay the city's
     asked = (request.args.get("district") or "").strip()
     district = waterbodies.district_lookup(db).get(asked) if asked else None
     if asked and district is None:
         filters.errors["district"] = f"没有区县「{asked[:20]}」"
-    if district:
-        ranked = [r for r in ranked if extra[r.id]["district_code"] == district]
-    pages = max(1, -(-len(ranked) // PAGE_SIZE))
-    page = _page_arg(pages)
+    # only the page is read (store/standings.py keeps the rows a decision changes), once
+    asked_page = _page_arg()
+    total, page, ranked, extra = standings.cached(
+        db,
+        ("waterbody_page", filters.kind, filters.year, district, asked_page),
+        lambda: standings.waterbody_page(
+            db,
+            kind=filters.kind,
+            year=filters.year,
+            district=district,
+            page=asked_page,
+            size=PAGE_SIZE,
+        ),
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
 
     def context() -> dict:
         first = (page - 1) * PAGE_SIZE
@@ -333,13 +351,13 @@ def waterbodies_board():
                 "mine": scope == extra[r.id]["district_code"],
                 "link": not scope or scope == extra[r.id]["district_code"],
             }
-            for r in ranked[first : first + PAGE_SIZE]
+            for r in ranked
         ]
         return dict(
             rows=shown,
             # url_for per row costs more than the rest of the row: build the links from one
             detail_url=url_for("inspect.waterbody_detail", waterbody_id=0).removesuffix("0"),
-            total=len(ranked),
+            total=total,
             page=page,
             pages=pages,
             first=first,
