@@ -5,12 +5,13 @@
    bench SCALE=N) multiplies all three.
 2. Measures scoring in-process on one core (pinned to one CPU, counting this process's CPU
    time), and how long each standing takes to compute with the cache empty.
-3. Serves the app with gunicorn (sync workers; --workers, default 2 for this 2-core box) on
-   127.0.0.1 and loads every page with wrk (Debian package `wrk`; bench/wrk.lua) for a bounded
-   time each (--duration, default 5 s, after a 1 s warm-up for the GETs), 2 connections, signed
-   in as the fixture's admin, beside the trivial GET /healthz measured in the same run. Saves
-   go to one draft per connection (each kept save answers 303 and is one version on); each submit
-   takes a fresh draft from a pool (two per river), so the run is bounded in count as well.
+3. Serves the app with gunicorn (sync workers, or gthread with --worker-threads N; --workers,
+   default 2 for this 2-core box) on 127.0.0.1 and loads every page with wrk (Debian package
+   `wrk`; bench/wrk.lua) for a bounded time each (--duration, default 5 s, after a 1 s warm-up
+   for the GETs), 2 connections, signed in as the fixture's admin, beside the trivial GET
+   /healthz measured in the same run. Saves go to one draft per connection (each kept save
+   answers 303 and is one version on); each submit takes a fresh draft from a pool (two per
+   river), so the run is bounded in count as well.
 4. The same saves and submits under 50 concurrent connections (--concurrent).
 5. Each board cold: real decisions through the API, each followed by one timed view of every
    board, the first rotating (--decisions, default 30).
@@ -90,7 +91,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(workers: int, port: int, instance: Path, database: str) -> subprocess.Popen:
+def start_gunicorn(
+    workers: int, port: int, instance: Path, database: str, threads: int = 0
+) -> subprocess.Popen:
     env = os.environ | {
         "HAPPY_RIVERS_DATABASE": database,
         "HAPPY_RIVERS_UPLOAD_FOLDER": str(instance / "uploads"),
@@ -102,6 +105,7 @@ def start_gunicorn(workers: int, port: int, instance: Path, database: str) -> su
         "gunicorn",
         "--workers",
         str(workers),
+        *(["--worker-class", "gthread", "--threads", str(threads)] if threads else []),
         "--bind",
         f"{HOST}:{port}",
         "--chdir",
@@ -551,9 +555,22 @@ def verdict(ok: bool) -> str:
     return "held" if ok else "FAILED"
 
 
+def workers_label(args) -> str:
+    if args.worker_threads:
+        return f"gthread workers {args.workers} × {args.worker_threads} threads"
+    return f"sync workers {args.workers}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="gunicorn gthread workers with N threads each (default 0: sync workers)",
+    )
     parser.add_argument("--duration", type=float, default=5, help="seconds per endpoint")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads = connections")
     parser.add_argument(
@@ -600,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# happy-rivers benchmark · scale {label} · {clock.today()} · nproc {os.cpu_count()} · "
         f"Python {sys.version.split()[0]} · SQLite {sqlite3.sqlite_version} · "
-        f"gunicorn sync workers {args.workers} · wrk {args.threads} threads × 1 connection "
+        f"gunicorn {workers_label(args)} · wrk {args.threads} threads × 1 connection "
         f"({args.concurrent} for the concurrent writes), 127.0.0.1, "
         f"{args.duration:g} s per endpoint · instance {instance}"
     )
@@ -645,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_in_process = measure_cold_standings(app)
 
     port = free_port()
-    proc = start_gunicorn(args.workers, port, instance, database)
+    proc = start_gunicorn(args.workers, port, instance, database, args.worker_threads)
     failures: list[str] = []
     write_notes: list[str] = []
     exports: dict[str, dict] = {}
