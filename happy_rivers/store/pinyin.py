@@ -7,13 +7,15 @@ is what lets a mixed query such as 后he or h河 match.
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 _HAN = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
 
 
 def forms(text: str) -> tuple[str, str]:
     """(spelled, initials), from one conversion: imports convert thousands of names."""
+    # imported here, not at the top: pypinyin's phrase dictionary takes ~45 MB in every worker
+    # that loads it, and only a search or a changed name needs it, not a board, form or save
+    from pypinyin import Style, lazy_pinyin
+
     spelled, initials = [], []
     for i, run in enumerate(_HAN.split(text)):
         if i % 2:  # a run of characters: phrases pick the reading (长寿 chang, 重庆 chong)

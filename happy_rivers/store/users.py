@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import current_app, has_app_context
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from happy_rivers import clock
 from happy_rivers.translations import N_
@@ -62,6 +61,10 @@ def password_problem(password: str | None, username: str) -> str | None:
         return PASSWORD_RULES["long"]
     if password.strip().casefold() == (username or "").strip().casefold():
         return PASSWORD_RULES["username"]
+    # imported here, not at the top: its word lists take ~10 MB in every worker that loads
+    # them, and only a password change or a new account needs them
+    from zxcvbn import zxcvbn
+
     # zxcvbn only looks at the first 100 characters; enough for any guessable password
     if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
         return PASSWORD_RULES["common"]
