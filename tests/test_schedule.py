@@ -5,13 +5,13 @@ boundaries, per district; the markers on the waterbody page; the export."""
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from happy_rivers import clock, scoring
-from happy_rivers.store import assessments, schedule, users, waterbodies
+from happy_rivers.store import assessments, notifications, schedule, users, waterbodies
 from tests.answers import full_river_answers
 
 # 2026-06-01 in Beijing (it is already that day there at 20:00 UTC on 2026-05-31)
@@ -218,3 +218,42 @@ def test_the_export_in_both_formats(world, login_as):
     assert first[1] == "逾期河" and first[6].date() == date(2026, 5, 30) and first[7] == -2
     notes = dict(book["说明"].iter_rows(values_only=True))
     assert notes["范围"] == "全市" and notes["记录数"] == "8" and notes["今天"] == "2026-06-01"
+
+
+def test_due_items_are_announced_once_per_status(world, db, app, login_as, monkeypatch):
+    def inbox_of(username):
+        uid = db.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()[0]
+        return sorted(
+            (n["kind"], n["params"]["waterbody"])
+            for n in notifications.inbox(db, uid)
+            if n["kind"].startswith(("recheck_", "rectification_"))
+        )
+
+    result = app.test_cli_runner().invoke(args=["announce-due-schedules"])
+    assert result.exit_code == 0, result.output
+    # 渝北区: 今日河 and 九十河 due soon, 昨日河 overdue, 整改河 due soon, 逾期河 overdue
+    expected_yubei = [
+        ("recheck_due_soon", "九十河"),
+        ("recheck_due_soon", "今日河"),
+        ("recheck_overdue", "昨日河"),
+        ("rectification_due_soon", "整改河"),
+        ("rectification_overdue", "逾期河"),
+    ]
+    assert inbox_of("yubei") == expected_yubei
+    assert inbox_of("beibei") == [("recheck_due_soon", "北碚河")]  # due 2026-06-15
+    assert inbox_of("admin") == sorted([*expected_yubei, ("recheck_due_soon", "北碚河")])
+    assert inbox_of("reviewer") == []
+    assert "已发送 12 条日程提醒。" in result.output
+    # the next day's run repeats nothing, except what has turned overdue since
+    monkeypatch.setattr(clock, "utc_now", lambda: NOW + timedelta(days=1))
+    again = app.test_cli_runner().invoke(args=["announce-due-schedules"])
+    # 今日河 and 整改河 turned overdue, 九一河 came within 90 days: each to yubei and admin
+    assert "已发送 6 条日程提醒。" in again.output
+    assert ("recheck_due_soon", "九一河") in inbox_of("yubei")
+    assert ("recheck_overdue", "今日河") in inbox_of("yubei")
+    # the notification leads to the waterbody's page with its markers
+    uid = db.execute("SELECT id FROM users WHERE username = 'yubei'").fetchone()[0]
+    row = next(n for n in notifications.inbox(db, uid) if n["params"]["waterbody"] == "昨日河")
+    assert notifications.text(row) == "复核已逾期：昨日河（渝北区），到期日 2026-05-31"
+    opened = login_as("yubei").get(f"/inbox/{row['id']}")
+    assert opened.headers["Location"].endswith(f"/waterbodies/{world['yesterday']}")

@@ -201,8 +201,20 @@ def announce_ended_notices_command() -> None:
     click.echo(f"已通知管理员：{announced} 个公示批次已期满待命名。")
 
 
+@click.command("announce-due-schedules")
+@with_appcontext
+def announce_due_schedules_command() -> None:
+    """Tell each district's inspectors and the administrators about rechecks and rectification
+    deadlines that have come due or are overdue (once per item and status); for a daily cron."""
+    from . import schedule
+
+    written = schedule.announce_due(get_db(), clock.today())
+    click.echo(f"已发送 {written} 条日程提醒。")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
+    app.cli.add_command(announce_due_schedules_command)
     app.cli.add_command(announce_ended_notices_command)
     app.cli.add_command(purge_idempotency_keys_command)
     app.cli.add_command(init_db_command)

@@ -35,6 +35,12 @@ TEXTS = {
     "resubmitted": N_("退回后重新提交待审核：%(waterbody)s（%(district)s）· %(kind)s #%(id)s"),
     "panel_named": N_("您被列入专家组，请评分：%(waterbody)s（%(district)s）· %(kind)s #%(id)s"),
     "notice_ended": N_("公示已结束，可以命名：%(title)s（公示截止 %(ends_on)s）"),
+    "recheck_due_soon": N_("复核即将到期：%(waterbody)s（%(district)s），到期日 %(due_on)s"),
+    "recheck_overdue": N_("复核已逾期：%(waterbody)s（%(district)s），到期日 %(due_on)s"),
+    "rectification_due_soon": N_(
+        "整改期限即将到期：%(waterbody)s（%(district)s），到期日 %(due_on)s"
+    ),
+    "rectification_overdue": N_("整改期限已逾期：%(waterbody)s（%(district)s），到期日 %(due_on)s"),
 }
 INBOX_LIMIT = 200
 EMAIL_MAX = 254  # RFC 5321's limit on a forward path
@@ -225,6 +231,31 @@ def notice_ended(db: Database, batch_id: int, *, title: str, ends_on: str) -> in
         "notice_ended",
         {"title": title, "ends_on": ends_on, "batch_id": batch_id},
         dedupe=f"notice_ended:{batch_id}",
+    )
+
+
+def schedule_due(db: Database, item: dict) -> int:
+    """A recheck or rectification (store/schedule.py item) that is due soon or overdue: its
+    district's inspectors and every administrator hear of it — once when it comes due and
+    once more when it is overdue (deduplicated by item, due date and status)."""
+    kind = f"{item['kind']}_{item['status']}"
+    recipients = with_role(db, "admin") + _active(
+        db,
+        "SELECT id FROM users WHERE active = 1 AND role = 'inspector' AND district_code = ?",
+        [item["district_code"]],
+    )
+    return add(
+        db,
+        recipients,
+        kind,
+        {
+            "waterbody": item["waterbody_name"],
+            "district": item["district_name"],
+            "due_on": item["due_on"].isoformat(),
+        },
+        assessment_id=item.get("assessment_id"),
+        waterbody_id=item["waterbody_id"],
+        dedupe=f"{kind}:{item['waterbody_id']}:{item['due_on'].isoformat()}",
     )
 
 

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from happy_rivers.scoring.process import due_status, recheck_due, rectification_due
 from happy_rivers.scoring.workflow import OPEN_STATUSES
 
-from . import standings
+from . import notifications, standings, write
 from .titles import title_history
 
 KINDS = ("recheck", "rectification")
@@ -134,3 +134,15 @@ def _item(kind: str, waterbody: dict, since: date, basis: str, due: date, today:
         "days_left": (due - today).days,  # negative: overdue by that many days
         "status": due_status(due, today),
     }
+
+
+def announce_due(db: Database, today: date) -> int:
+    """Notify about every item that is due soon or overdue and has not been announced in that
+    status yet (a daily command: deadlines come due by the calendar, not by a write).
+    Returns how many notifications were written."""
+    written = 0
+    with write(db):
+        for item in items(db, today):
+            if item["status"] in ("due_soon", "overdue"):
+                written += notifications.schedule_due(db, item)
+    return written

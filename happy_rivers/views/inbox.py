@@ -23,10 +23,21 @@ bp = Blueprint("inbox", __name__)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+SCHEDULE_KINDS = {
+    "recheck_due_soon",
+    "recheck_overdue",
+    "rectification_due_soon",
+    "rectification_overdue",
+}
+
+
 def target(row: dict) -> str:
     """Where a notification leads: the expert's scoring form, the assessment, or the inbox."""
     if row["kind"] == "panel_named" and row["assessment_id"]:
         return url_for("panel.score", assessment_id=row["assessment_id"])
+    if row["kind"] in SCHEDULE_KINDS and row["waterbody_id"]:
+        # the waterbody's page carries its schedule markers
+        return url_for("inspect.waterbody_detail", waterbody_id=row["waterbody_id"])
     if row["assessment_id"]:
         return url_for("inspect.assessment_view", assessment_id=row["assessment_id"])
     if row["kind"] == "notice_ended" and current_user.role == "admin":
