@@ -40,6 +40,14 @@ class InspectionForm(FlaskForm):
     version = HiddenField()
     # Validation is scoring's job; the fields only carry what was typed.
 
+    class Meta:
+        def get_translations(self, form):
+            # No WTForms message is ever shown on this form (scoring writes every message; a
+            # failed CSRF check is the 400 page), so it needs no catalog. Flask-WTF's would be
+            # read from disk on each request (for the default label of `version`): a tenth of
+            # the form GET's time.
+            return None
+
 
 def _field(part: Part):
     """The WTForms field for one part of an indicator's answer (see scoring/kinds/base.py)."""

@@ -222,17 +222,18 @@ def _build(rubric: scoring.Rubric) -> Skeleton:
     return Skeleton(chunks, tuple(recorder.slots))
 
 
-_partials: dict[tuple[str, str], Markup] = {}
+_partials: dict[tuple, tuple[scoring.Rubric | None, Markup]] = {}
 
 
-def language_partial(name: str) -> Markup:
-    """A template that depends on nothing but the page's language, rendered once per language
-    (the form's texts for its script: two dozen translations that never change)."""
-    key = (name, str(get_locale() or "zh"))
+def language_partial(name: str, rubric: scoring.Rubric | None = None) -> Markup:
+    """A template that depends on nothing but the page's language (and the rubric, if given),
+    rendered once per language: the form's texts for its script (two dozen translations), the
+    evidence form's list of indicators. Kept with the rubric, as skeletons are."""
+    key = (name, id(rubric), str(get_locale() or "zh"))
     found = _partials.get(key)
     if found is None:
-        found = _partials[key] = Markup(render_template(name))
-    return found
+        found = _partials[key] = (rubric, Markup(render_template(name, rubric=rubric)))
+    return found[1]
 
 
 def fields_html(rubric: scoring.Rubric, form: InspectionForm, preview, assessment: dict) -> Markup:

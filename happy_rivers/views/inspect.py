@@ -626,6 +626,7 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None, diffe
         attachments=[] if new else assessments.attachments(store.get_db(), assessment["id"]),
         fields_html=fields_html(rubric, form, preview, assessment),
         form_texts=language_partial("inspect/_form_texts.html"),
+        evidence_options=language_partial("inspect/_evidence_options.html", rubric),
     )
 
 
