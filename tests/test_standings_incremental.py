@@ -213,3 +213,21 @@ def grow(db, decided: int) -> None:
             [source],
         )
         standings.rebuild(db)
+
+
+def test_only_a_decision_that_changes_a_title_drops_the_title_caches(db):
+    build_history(db)
+    versions = "SELECT version, titles_version FROM standings_state"
+    waterbodies.create(db, {"name": "新田河", "kind": "river", "district": "渝北区"})
+    before = db.execute(versions).fetchone()
+    # 御临河 holds its title: another acceptance changes no title
+    decide(db, "御临河", river(A2=1), "2026-01-05", kind="self")
+    held = db.execute(versions).fetchone()
+    assert held[0] > before[0] and held[1] == before[1]
+    # 新田河 holds none: its acceptance grants one (公示 off here, so on the decision date)
+    decide(db, "新田河", river(), "2026-01-06")
+    granted = db.execute(versions).fetchone()
+    assert granted[1] > held[1]
+    assert standings.title_history(db)[waterbody_id(db, "新田河")][0]["accepted_on"] == date(
+        2026, 1, 6
+    )

@@ -19,6 +19,7 @@ from happy_rivers.scoring.workflow import (
 
 from . import audit, notifications, now, panels, write
 from .standings import invalidate_standings, refresh_waterbody
+from .titles import title_history
 
 
 class NotFound(LookupError):
@@ -467,6 +468,15 @@ def review(
             changes["override_reason"] = override_reason or None
             if scored is not None:
                 changes.update(_scored_columns(scored))
+        # Whether the title history changes, from that one waterbody's history before and
+        # after: an acceptance while the title is held, or one held back for 公示, changes
+        # nothing, and progress and its charts then stay cached.
+        waterbody_id = current["waterbody_id"]
+        before = (
+            title_history(db, waterbody_id=waterbody_id).get(waterbody_id)
+            if action != "return"
+            else None
+        )
         db["assessments"].update(assessment_id, changes)
         audit.record(
             db,
@@ -485,17 +495,18 @@ def review(
         )
         titles_changed = False
         if action != "return":
-            titles_changed = _apply_title(db, current, status, decided_on, user, ip, publicity)
+            _apply_title(db, current, status, decided_on, user, ip, publicity)
+            titles_changed = (
+                title_history(db, waterbody_id=waterbody_id).get(waterbody_id) != before
+            )
             # the waterbody's kept row and its district's sums, in this transaction
-            refresh_waterbody(db, current["waterbody_id"])
+            refresh_waterbody(db, waterbody_id)
         invalidate_standings(db, titles=titles_changed)  # in-review counts change either way
         notifications.assessment_reviewed(db, assessment_id, status=status, actor=user)
         return get(db, assessment_id)
 
 
-def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool) -> bool:
-    """Grant, put in 公示 or revoke the title as the decision says; True when the title
-    history (store.titles) changed: a title dated or revoked."""
+def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool) -> None:
     waterbody = db["waterbodies"].get(assessment["waterbody_id"])
     change = title_change(assessment["kind"], decision, waterbody["status"] == "accepted")
     pending = publicity and change == "grant"
@@ -503,9 +514,8 @@ def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool
         # store.titles counts the title from titled_on: the decision date, or under 公示 the
         # naming date, which store.publicity.name writes (NULL until then: not counted)
         db["assessments"].update(assessment["id"], {"titled_on": None if pending else decided_on})
-    dated = decision == "accepted" and not pending
     if change is None:
-        return dated
+        return
     if pending:
         after = {"status": "publicity"}
         action = "title_pending"
@@ -526,7 +536,6 @@ def _apply_title(db, assessment, decision, decided_on, user, ip, publicity: bool
         before={k: waterbody[k] for k in after},
         after=after | {"assessment_id": assessment["id"]},
     )
-    return dated or change == "revoke"
 
 
 class AttachmentLimit(Exception):

@@ -24,13 +24,19 @@ EVENTS_SQL = (
 )
 
 
-def title_history(db: Database, kind: str | None = None) -> dict[int, list[dict]]:
+def title_history(
+    db: Database, kind: str | None = None, *, waterbody_id: int | None = None
+) -> dict[int, list[dict]]:
     """Per waterbody, the periods it held the title: accepted_on (inclusive) to revoked_on
-    (exclusive, None while held), with the granting assessment's total and district."""
+    (exclusive, None while held), with the granting assessment's total and district.
+    `waterbody_id`: that one waterbody's (a decision compares it before and after)."""
     sql, params = EVENTS_SQL, []
     if kind:
         sql += " AND w.kind = ?"
         params.append(kind)
+    if waterbody_id is not None:
+        sql += " AND a.waterbody_id = ?"
+        params.append(waterbody_id)
     spans: dict[int, list[dict]] = defaultdict(list)
     for event in db.query(f"SELECT * FROM ({sql}) ORDER BY on_day, id", params):
         held = spans[event["waterbody_id"]]
