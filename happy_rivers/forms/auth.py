@@ -7,10 +7,10 @@ from happy_rivers.forms import FlaskForm
 from happy_rivers.translations import N_
 
 ROLE_CHOICES = [
-    SelectChoice("inspector", "区县检查员"),
-    SelectChoice("reviewer", "市级审核员"),
-    SelectChoice("admin", "管理员"),
-    SelectChoice("expert", "验收专家"),
+    SelectChoice("inspector", _("区县检查员")),
+    SelectChoice("reviewer", _("市级审核员")),
+    SelectChoice("admin", _("管理员")),
+    SelectChoice("expert", _("验收专家")),
 ]
 
 
@@ -28,21 +28,21 @@ class UserForm(FlaskForm):
     """
 
     username = StringField(
-        "用户名",
+        _("用户名"),
         validators=[
-            DataRequired("请填写用户名"),
-            Length(max=40, message="用户名不能超过 40 个字符"),
+            DataRequired(_("请填写用户名")),
+            Length(max=40, message=_("用户名不能超过 40 个字符")),
         ],
     )
     display_name = StringField(
-        "姓名", validators=[Optional(), Length(max=40, message="姓名不能超过 40 个字符")]
+        _("姓名"), validators=[Optional(), Length(max=40, message=_("姓名不能超过 40 个字符"))]
     )
-    role = SelectField("角色", choices=ROLE_CHOICES, validate_choice=False)
-    district = SelectField("所属区县（检查员必选）", choices=[], validate_choice=False)
+    role = SelectField(_("角色"), choices=ROLE_CHOICES, validate_choice=False)
+    district = SelectField(_("所属区县（检查员必选）"), choices=[], validate_choice=False)
     password = PasswordField(
-        "初始密码",
+        _("初始密码"),
         validators=[
-            DataRequired("请填写密码"),
+            DataRequired(_("请填写密码")),
             # length and strength: store.users.password_problem, the same rule everywhere
         ],
     )
@@ -51,10 +51,10 @@ class UserForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """A user's own new password (the policy itself is store.users.password_problem)."""
 
-    current_password = PasswordField("当前密码", validators=[DataRequired(_("请填写当前密码"))])
-    new_password = PasswordField("新密码", validators=[DataRequired(_("请填写新密码"))])
+    current_password = PasswordField(_("当前密码"), validators=[DataRequired(_("请填写当前密码"))])
+    new_password = PasswordField(_("新密码"), validators=[DataRequired(_("请填写新密码"))])
     confirm = PasswordField(
-        "再次输入新密码",
+        _("再次输入新密码"),
         validators=[
             DataRequired(_("请再次输入新密码")),
             EqualTo("new_password", message=_("两次输入的新密码不一致")),
@@ -65,11 +65,11 @@ class ChangePasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     """An administrator's temporary password for a user, who must change it at sign-in."""
 
-    password = PasswordField("临时密码", validators=[DataRequired(_("请填写临时密码"))])
+    password = PasswordField(_("临时密码"), validators=[DataRequired(_("请填写临时密码"))])
 
 
 class UserEditForm(FlaskForm):
     """An administrator changes a user's role and district (checked by store.users.update)."""
 
-    role = SelectField("角色", choices=ROLE_CHOICES, validate_choice=False)
-    district = SelectField("所属区县（检查员必选）", choices=[], validate_choice=False)
+    role = SelectField(_("角色"), choices=ROLE_CHOICES, validate_choice=False)
+    district = SelectField(_("所属区县（检查员必选）"), choices=[], validate_choice=False)

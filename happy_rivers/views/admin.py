@@ -112,7 +112,7 @@ def user_activate(user_id: int):
 
 
 def _district_choices() -> list[tuple[str, str]]:
-    return [("", "—（审核员、管理员不绑定区县）")] + [
+    return [("", gettext("—（审核员、管理员不绑定区县）"))] + [
         (d["code"], d["name"]) for d in waterbodies.districts(store.get_db())
     ]
 
