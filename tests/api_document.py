@@ -1,5 +1,8 @@
 """Every answer of the API tests, checked against the OpenAPI document the app serves.
 
+`Api` is the API tests' client (tests/test_api.py, test_panel_http.py, test_idempotency.py,
+test_publicity.py): each answer it receives goes through `conforms`.
+
 `conforms(document, method, path, response)` fails (AssertionError) unless the answer's status
 is one the document lists for that operation and its JSON body matches that status's schema.
 A path the document does not have must be the JSON 404, a method it does not list the JSON
@@ -81,3 +84,34 @@ def _resolve(document: dict, location: str) -> dict:
     for part in location.split("/"):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
+
+
+class Api:
+    """A test client that sends one user's bearer token with every request, and checks every
+    answer against the OpenAPI document the app serves (tests/api_document.py): a status the
+    document does not list, or a body that does not match its schema, fails the test."""
+
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._document = None
+
+    def call(self, method: str, path: str, **kw):
+        headers = self.headers | kw.pop("headers", {})
+        response = self.client.open("/api/v1" + path, method=method, headers=headers, **kw)
+        conforms(self.document(), method, path, response)
+        return response
+
+    def document(self) -> dict:
+        if self._document is None:
+            self._document = self.client.get("/api/v1/openapi.json").get_json()
+        return self._document
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.call("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.call("PUT", path, json=json, **kw)

@@ -16,7 +16,8 @@ from happy_rivers.store import assessments, audit, users
 from happy_rivers.views import api as api_views
 from happy_rivers.views import api_schemas
 from tests.answers import full_reservoir_answers, full_river_answers
-from tests.api_document import conforms
+from tests.api_document import Api
+from tests.conftest import waterbody_id as wid
 
 TODAY = clock.today()
 RIVER_DIMENSIONS_FULL = {
@@ -30,37 +31,6 @@ RIVER_DIMENSIONS_FULL = {
 }
 
 
-class Api:
-    """A test client that sends one user's bearer token with every request, and checks every
-    answer against the OpenAPI document the app serves (tests/api_document.py): a status the
-    document does not list, or a body that does not match its schema, fails the test."""
-
-    def __init__(self, client, token: str | None):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._document = None
-
-    def call(self, method: str, path: str, **kw):
-        headers = self.headers | kw.pop("headers", {})
-        response = self.client.open("/api/v1" + path, method=method, headers=headers, **kw)
-        conforms(self.document(), method, path, response)
-        return response
-
-    def document(self) -> dict:
-        if self._document is None:
-            self._document = self.client.get("/api/v1/openapi.json").get_json()
-        return self._document
-
-    def get(self, path, **kw):
-        return self.call("GET", path, **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.call("POST", path, json=json, **kw)
-
-    def put(self, path, json=None, **kw):
-        return self.call("PUT", path, json=json, **kw)
-
-
 @pytest.fixture
 def api(app, db):
     """api("yubei") → a client with a fresh token of that user; api(None) sends no token."""
@@ -72,10 +42,6 @@ def api(app, db):
         return Api(app.test_client(), token)
 
     return make
-
-
-def wid(db, name: str) -> int:
-    return next(db.query("SELECT id FROM waterbodies WHERE name = ?", [name]))["id"]
 
 
 def create(client: Api, waterbody_id: int, answers=None, **more) -> int:

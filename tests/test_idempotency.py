@@ -18,8 +18,9 @@ import pytest
 from happy_rivers import store
 from happy_rivers.store import assessments, idempotency, users
 from tests.answers import full_river_answers
+from tests.api_document import Api
 from tests.conftest import as_form, new_assessment, waterbody_id
-from tests.test_api import Api, wid
+from tests.conftest import waterbody_id as wid
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

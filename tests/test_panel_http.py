@@ -18,8 +18,8 @@ import pytest
 from happy_rivers import scoring, store
 from happy_rivers.store import assessments, audit, demo, panels, users
 from tests.answers import full_river_answers
+from tests.api_document import Api
 from tests.conftest import PASSWORD
-from tests.test_api import Api
 
 POINTS = {
     "e1": {"A14": 5, "A15": 5, "A17": 5},

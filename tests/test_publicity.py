@@ -21,6 +21,7 @@ from happy_rivers import clock, scoring, store
 from happy_rivers.store import assessments, demo, publicity, standings, users, waterbodies
 from happy_rivers.store.publicity import PublicityError, PublicityStateError
 from tests.answers import full_river_answers
+from tests.api_document import Api
 from tests.conftest import waterbody_id
 
 
@@ -52,23 +53,6 @@ def decide(db, name: str, decided_on: str, *, action="accept", publicity_on=True
         publicity=publicity_on,
     )
     return aid
-
-
-class Api:
-    """JSON API calls with one user's bearer token (none: anonymous)."""
-
-    def __init__(self, client, token: str | None):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def get(self, path: str):
-        return self.client.get("/api/v1" + path, headers=self.headers)
-
-    def post(self, path: str, json=None):
-        return self.client.post("/api/v1" + path, json=json, headers=self.headers)
-
-    def put(self, path: str, json=None):
-        return self.client.put("/api/v1" + path, json=json, headers=self.headers)
 
 
 @pytest.fixture
