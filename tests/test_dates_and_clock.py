@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from happy_rivers import clock, store
-from happy_rivers.scoring.leaderboard import HeldTitle, rank_districts
+from happy_rivers.scoring.leaderboard import rank_districts
 from happy_rivers.scoring.progress import AcceptanceSpan, pace_per_year, progress
 from happy_rivers.store import assessments, demo, users
 from tests.answers import full_river_answers
@@ -173,7 +173,7 @@ def test_scoring_is_safe_at_both_ends_of_the_calendar():
     assert pace_per_year(spans, first) == 1
     assert progress(spans, first)["accepted"] == 1
     assert progress(spans, last)["accepted"] == 1
-    titles = {"500112": [HeldTitle(first, None, 100), HeldTitle(last, None, 90)]}
+    titles = {"500112": [AcceptanceSpan(first, None, 100), AcceptanceSpan(last, None, 90)]}
     (row,) = rank_districts([("500112", "渝北区")], titles, {}, first)
     assert (row.accepted, row.reached_at) == (1, first)
     (row,) = rank_districts([("500112", "渝北区")], titles, {}, last)

@@ -11,11 +11,11 @@ from happy_rivers.scoring.leaderboard import (
     RANKING_RULE,
     RANKING_RULE_EN,
     DistrictStanding,
-    HeldTitle,
     leaders_by_dimension,
     rank_districts,
     rank_waterbodies,
 )
+from happy_rivers.scoring.progress import AcceptanceSpan
 
 D = Decimal
 JAN7 = date(2025, 1, 7)
@@ -30,8 +30,8 @@ DISTRICTS = [
 ]
 
 
-def title(accepted_on: date, total: str, revoked_on: date | None = None) -> HeldTitle:
-    return HeldTitle(accepted_on, revoked_on, D(total))
+def title(accepted_on: date, total: str, revoked_on: date | None = None) -> AcceptanceSpan:
+    return AcceptanceSpan(accepted_on, revoked_on, D(total))
 
 
 def rows_of(standings: list[DistrictStanding]) -> list[tuple]:

@@ -12,9 +12,9 @@ from .engine import (
     Preview,
     Result,
     preview,
-    round2,
     score,
 )
+from .numbers import round2
 from .panel import PanelError, PanelSummary, combine_panel, panel_spread
 from .rubric import (
     Rubric,

@@ -1,11 +1,12 @@
 """Score a whole answers object against a rubric: indicators, dimensions, gates, decision, grade."""
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .errors import InvalidAnswers
 from .kinds import kind_of
+from .numbers import round2
 from .panel import PanelSummary, read_panel
 from .panel import explain as panel_explain
 from .rubric import Rubric
@@ -13,7 +14,6 @@ from .rules import FieldErrors, fmt
 from .text import N_, Named, Text, named
 from .water import WORST, WaterQuality
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
 DECISION_LABELS = {
@@ -34,10 +34,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     return value
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class IndicatorResult:
@@ -333,7 +329,7 @@ def _evaluate(
         except FieldErrors as e:
             errors.update(e.errors)
             continue
-        points = points.quantize(CENT, rounding=ROUND_HALF_UP)
+        points = round2(points)
         results[code] = lazy(ind, value, points, explain, args, water_quality)
     return results, errors, missing
 

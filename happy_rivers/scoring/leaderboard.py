@@ -12,10 +12,12 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-CENT = Decimal("0.01")
+from .numbers import round2, to_decimal
+from .progress import AcceptanceSpan
+
 ONE_DAY = datetime.timedelta(days=1)
 
 RANKING_RULE = (
@@ -29,37 +31,9 @@ RANKING_RULE_EN = (
 )
 
 
-def _half_up(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _two_places(value: Decimal | None) -> str | None:
     """Format a score as a string with exactly 2 decimals ("93.45")."""
-    return None if value is None else str(_half_up(value))
-
-
-def _decimal(value: Any) -> Decimal:
-    # str() first so a float such as 93.45 becomes Decimal("93.45"), not its binary expansion.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-@dataclass(frozen=True)
-class HeldTitle:
-    """One waterbody's span as 市级幸福河湖, with the total of the assessment that accepted it."""
-
-    accepted_on: datetime.date
-    revoked_on: datetime.date | None
-    total: Decimal
-
-    def __post_init__(self) -> None:
-        if self.revoked_on is not None and self.revoked_on < self.accepted_on:
-            raise ValueError(f"revoked {self.revoked_on} before accepted {self.accepted_on}")
-
-    def held_on(self, day: datetime.date) -> bool:
-        """Held from ``accepted_on`` (inclusive) until ``revoked_on`` (exclusive)."""
-        if self.accepted_on > day:
-            return False
-        return self.revoked_on is None or self.revoked_on > day
+    return None if value is None else str(round2(value))
 
 
 @dataclass
@@ -86,11 +60,11 @@ class DistrictStanding:
         }
 
 
-def _count(titles: list[HeldTitle], day: datetime.date) -> int:
+def _count(titles: list[AcceptanceSpan], day: datetime.date) -> int:
     return sum(1 for title in titles if title.held_on(day))
 
 
-def _reached_at(titles: list[HeldTitle], as_of: datetime.date) -> datetime.date | None:
+def _reached_at(titles: list[AcceptanceSpan], as_of: datetime.date) -> datetime.date | None:
     """The latest day on or before ``as_of`` on which the held count changed.
 
     Checking that the count really changed (rather than taking the latest event) keeps a
@@ -115,7 +89,7 @@ def _competition_ranks(keys: list[Any]) -> list[int]:
 
 def rank_districts(
     districts: list[tuple[str, str]],
-    titles: Mapping[str, list[HeldTitle]],
+    titles: Mapping[str, list[AcceptanceSpan]],
     in_review: Mapping[str, int],
     as_of: datetime.date,
 ) -> list[DistrictStanding]:
@@ -131,7 +105,7 @@ def rank_districts(
     for code, name in districts:
         spans = list(titles.get(code, []))
         held = [t for t in spans if t.held_on(as_of)]
-        mean = _half_up(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
+        mean = round2(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
         rows.append(
             DistrictStanding(
                 rank=0,  # set below, once the order is known
@@ -191,8 +165,8 @@ def rank_waterbodies(rows: Iterable[Mapping[str, Any]]) -> list[WaterbodyStandin
             id=row["id"],
             name=row["name"],
             district=row["district"],
-            total=_decimal(row["total"]),
-            dimensions={code: _decimal(v) for code, v in row.get("dimensions", {}).items()},
+            total=to_decimal(row["total"]),
+            dimensions={code: to_decimal(v) for code, v in row.get("dimensions", {}).items()},
         )
         for row in rows
     ]
@@ -227,7 +201,7 @@ def leaders_by_dimension(
             if value is None:
                 continue
             total, n = sums[dimension].get(code, (Decimal(0), 0))
-            sums[dimension][code] = (total + _decimal(value), n + 1)
+            sums[dimension][code] = (total + to_decimal(value), n + 1)
     return leaders_from_sums(sums, names, dimension_codes)
 
 
@@ -248,7 +222,7 @@ def leaders_from_sums(
         by_district = {code: sn for code, sn in (sums.get(dimension) or {}).items() if sn[1]}
         if not by_district:
             continue
-        means = {code: _half_up(total / n) for code, (total, n) in by_district.items()}
+        means = {code: round2(total / n) for code, (total, n) in by_district.items()}
         best = min(means, key=lambda code: (-means[code], code))
         leaders[dimension] = {"code": best, "district": names[best], "mean": means[best]}
     return leaders

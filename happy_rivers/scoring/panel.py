@@ -8,16 +8,16 @@ The rules are the scoring contract's (docs/scoring.md, "Expert panel points"):
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from .errors import InvalidAnswers
 from .kinds import kind_of
+from .numbers import round2
 from .rubric import Indicator, Rubric
 from .rules import FieldErrors, fmt
 from .text import Joined, Text
 
-CENT = Decimal("0.01")
 # From five experts up, one highest and one lowest are dropped: one outlier can't move the mean.
 TRIM_FROM = 5
 
@@ -52,7 +52,7 @@ def combine_panel(points: list) -> Decimal:
     if len(values) >= TRIM_FROM:
         values = values[1:-1]
     mean = sum(values, Decimal(0)) / len(values)
-    return mean.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round2(mean)
 
 
 def panel_spread(points: list) -> Decimal:
@@ -60,7 +60,7 @@ def panel_spread(points: list) -> Decimal:
     values = [_decimal(p) for p in points]
     if not values:
         raise PanelError({"panel": "没有专家评分，无法计算分歧"})
-    return (max(values) - min(values)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round2(max(values) - min(values))
 
 
 @dataclass(frozen=True)

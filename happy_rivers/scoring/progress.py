@@ -11,9 +11,11 @@ import datetime
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from .numbers import round2
 
 TARGETS_FILE = Path(__file__).with_name("targets.toml")
 
@@ -21,7 +23,6 @@ TARGETS_FILE = Path(__file__).with_name("targets.toml")
 DAYS_PER_YEAR = Decimal("365.25")
 # Length of the trailing window over which the current pace is measured.
 PACE_WINDOW = datetime.timedelta(days=365)
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,13 @@ class AcceptanceSpan:
 
     The title counts from ``accepted_on`` (inclusive) until ``revoked_on`` (exclusive): a
     revocation lowers the count from its own date on. A waterbody re-accepted after revocation
-    contributes two spans.
+    contributes two spans. The leaderboard also needs the total of the assessment that accepted
+    it (a district's mean score is over the titles it holds).
     """
 
     accepted_on: datetime.date
     revoked_on: datetime.date | None = None
+    total: Decimal | None = None
 
     def __post_init__(self) -> None:
         # A revocation before the acceptance would silently make the span count nothing.
@@ -116,7 +119,7 @@ def pace_per_year(spans: Iterable[AcceptanceSpan], as_of: datetime.date) -> int:
 
 def _half_up(value: Decimal) -> float:
     """Round half-up to 2 places for display; the float then prints as the rounded decimal."""
-    return float(value.quantize(CENT, rounding=ROUND_HALF_UP))
+    return float(round2(value))
 
 
 def _target_progress(

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .numbers import to_decimal
 from .text import N_
 from .waterbodies import waterbody_kind, waterbody_kinds
 
@@ -113,18 +114,13 @@ def water_quality_class(measurements: dict, waterbody: str = "river") -> WaterQu
         if measurements.get(parameter) is None:
             raise ValueError(f"missing water-quality parameter: {parameter}")
         classes[parameter] = parameter_class(
-            parameter, _decimal(measurements[parameter]), waterbody
+            parameter, to_decimal(measurements[parameter]), waterbody
         )
     if measurements.get("ph") is not None:
-        ph_class = parameter_class("ph", _decimal(measurements["ph"]), waterbody)
+        ph_class = parameter_class("ph", to_decimal(measurements["ph"]), waterbody)
         # pH within 6–9 says nothing about the class, so it can only ever be limiting as 劣Ⅴ.
         if ph_class == WORST:
             classes["ph"] = WORST
     worst = max(classes.values())
     limiting = sorted(p for p, c in classes.items() if c == worst)
     return WaterQuality(worst, LABELS[worst - 1], limiting, classes)
-
-
-def _decimal(value) -> Decimal:
-    # str() first: Decimal(0.1) would carry the float's binary error into a limit comparison.
-    return value if isinstance(value, Decimal) else Decimal(str(value))

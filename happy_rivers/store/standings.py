@@ -23,7 +23,6 @@ from decimal import Decimal
 from sqlite_utils import Database
 
 from happy_rivers.scoring.leaderboard import (
-    HeldTitle,
     WaterbodyStanding,
     leaders_by_dimension,
     leaders_from_sums,
@@ -110,15 +109,15 @@ def acceptance_spans(db: Database, kind: str | None = None) -> list[AcceptanceSp
     ]
 
 
-def titles_by_district(db: Database, kind: str | None = None) -> dict[str, list[HeldTitle]]:
+def titles_by_district(db: Database, kind: str | None = None) -> dict[str, list[AcceptanceSpan]]:
     """The titles each district's waterbodies held (ever), cached until a title changes."""
 
     def compute():
-        titles: dict[str, list[HeldTitle]] = defaultdict(list)
+        titles: dict[str, list[AcceptanceSpan]] = defaultdict(list)
         for spans in title_history(db, kind).values():
             for s in spans:
                 titles[s["district_code"]].append(
-                    HeldTitle(s["accepted_on"], s["revoked_on"], s["total"])
+                    AcceptanceSpan(s["accepted_on"], s["revoked_on"], s["total"])
                 )
         return titles
 
