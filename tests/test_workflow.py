@@ -619,3 +619,20 @@ def test_the_audit_log_is_append_only(db, sql):
         with db.conn:
             db.execute(sql)
     assert [tuple(r) for r in db.execute("SELECT * FROM audit_log ORDER BY id").fetchall()] == rows
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "action"),
+    [
+        ("draft", "inspector", "save"),
+        ("returned", "admin", "save"),
+        ("submitted", "reviewer", "correct"),
+        ("submitted", "admin", "correct"),
+        ("submitted", "inspector", None),
+        ("draft", "reviewer", None),
+        ("accepted", "admin", None),
+        ("draft", "expert", None),
+    ],
+)
+def test_edit_action_is_the_one_rule_the_pages_and_the_api_ask(status, role, action):
+    assert workflow.edit_action(status, role) == action

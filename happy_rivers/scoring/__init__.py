@@ -7,7 +7,6 @@ result = scoring.score(rubric, answers)
 
 from .engine import (
     DECISION_LABELS,
-    DECISION_LABELS_EN,
     InvalidAnswers,
     Preview,
     Result,
@@ -34,7 +33,6 @@ from .waterbodies import (
 
 __all__ = [
     "DECISION_LABELS",
-    "DECISION_LABELS_EN",
     "InvalidAnswers",
     "PanelError",
     "PanelSummary",

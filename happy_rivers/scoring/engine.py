@@ -21,7 +21,6 @@ DECISION_LABELS = {
     "conditional": N_("限期整改后复核"),
     "rejected": N_("不予通过"),
 }
-DECISION_LABELS_EN = {"accepted": "Accepted", "conditional": "Conditional", "rejected": "Rejected"}
 
 
 def _jsonable(value: Any) -> Any:

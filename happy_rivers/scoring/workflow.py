@@ -18,16 +18,7 @@ STATUS_LABELS = {
     "conditional": N_("限期整改"),
     "rejected": N_("不予通过"),
 }
-STATUS_LABELS_EN = {
-    "draft": "Draft",
-    "submitted": "In review",
-    "returned": "Returned",
-    "accepted": "Accepted",
-    "conditional": "Conditional",
-    "rejected": "Rejected",
-}
 KIND_LABELS = {"self": N_("自评"), "acceptance": N_("市级验收"), "recheck": N_("复核")}
-KIND_LABELS_EN = {"self": "Self-assessment", "acceptance": "City acceptance", "recheck": "Re-check"}
 
 # review action → the decision it records
 REVIEW_ACTIONS = {"accept": "accepted", "conditional": "conditional", "reject": "rejected"}
@@ -88,8 +79,12 @@ def allowed(status: str, action: str, role: str) -> bool:
     return (status, action) in TRANSITIONS and role in ACTION_ROLES.get(action, set())
 
 
-def is_editable(status: str) -> bool:
-    return status in ("draft", "returned")
+def edit_action(status: str, role: str) -> str | None:
+    """What saving an assessment's answers means for this role in this status: "save" (a draft
+    or returned one, by its inspector or an administrator), "correct" (a submitted one, by a
+    reviewer or an administrator), or None (not theirs to change). The pages and the API ask
+    this one rule."""
+    return next((a for a in ("save", "correct") if allowed(status, a, role)), None)
 
 
 def title_change(kind: str, decision: str, holds_title: bool) -> str | None:

@@ -625,11 +625,6 @@ def assessment_get(assessment_id: int):
     return jsonify(assessment_json(load_assessment(assessment_id)))
 
 
-def edit_action(status: str, role: str) -> str | None:
-    """save (draft/returned by inspector or admin), correct (submitted by reviewer or admin)."""
-    return next((a for a in ("save", "correct") if workflow.allowed(status, a, role)), None)
-
-
 @bp.put("/assessments/<api_id:assessment_id>")
 def assessment_update(assessment_id: int):
     user = current()
@@ -640,7 +635,7 @@ def assessment_update(assessment_id: int):
         return first
     update = body_as(schemas.AssessmentUpdate)
     version, answers = update.version, update.answers
-    action = edit_action(row["status"], user.role)
+    action = workflow.edit_action(row["status"], user.role)
     if action is None:
         raise locked(row, user.role)
     if version != row["version"]:

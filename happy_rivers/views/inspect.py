@@ -87,14 +87,6 @@ def rubric_of(assessment: dict) -> scoring.Rubric:
     return scoring.load_rubric(assessment["rubric_id"], assessment["rubric_version"])
 
 
-def edit_action_for(assessment: dict) -> str | None:
-    """What saving the form means for this user and status: save, correct, or not allowed."""
-    for action in ("save", "correct"):
-        if workflow.allowed(assessment["status"], action, current_user.role):
-            return action
-    return None
-
-
 @bp.get("/")
 @login_required
 def index():
@@ -361,7 +353,10 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
         return keys.key_error_page(reused=True)
     except assessments.Conflict as e:
         existing = e.current
-        if edit_action_for(existing) == "save" and existing["rubric_id"] == rubric.id:
+        if (
+            workflow.edit_action(existing["status"], current_user.role) == "save"
+            and existing["rubric_id"] == rubric.id
+        ):
             return _conflict_view(existing, rubric, form, answers, errors, preview, {"gates": {}})
         label = workflow.STATUS_LABELS.get(existing["status"], existing["status"])
         flash(
@@ -445,7 +440,7 @@ def assessment_edit(assessment_id: int):
         key, prior = keys.page_replay(db, current_user.id)
         if prior and prior.location and prior.status in (302, 303):
             return keys.redirect_response(prior)
-    action = edit_action_for(assessment)
+    action = workflow.edit_action(assessment["status"], current_user.role)
     if action is None:
         if request.method == "POST" and (
             request.form.get("action") == "submit" and assessment["status"] == "submitted"
@@ -686,7 +681,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
         preview=scoring.preview(rubric, assessment["answers"]),
         attachments=assessments.attachments(db, assessment["id"]),
         history=history,
-        can_edit=edit_action_for(assessment) is not None,
+        can_edit=workflow.edit_action(assessment["status"], current_user.role) is not None,
         can_review=can_review,
         only_return=only_return,
         review_form=review_form,
@@ -704,7 +699,7 @@ def attachment_upload(assessment_id: int):
     key, prior = keys.page_replay(db, current_user.id)
     if prior:
         return keys.redirect_response(prior)
-    if edit_action_for(assessment) is None:
+    if workflow.edit_action(assessment["status"], current_user.role) is None:
         abort(403)
     rubric = rubric_of(assessment)
     back = url_for("inspect.assessment_edit", assessment_id=assessment_id) + "#evidence"
