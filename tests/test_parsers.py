@@ -1,5 +1,6 @@
-"""One reading of a date (clock.parse_date): the boards, the exports, the audit log, the review
-form and the API accept and refuse the same texts."""
+"""One reading of a date (clock.parse_date) and of a district (store.waterbodies.resolve_district):
+the boards, the exports, the audit log, the review form and the API accept and refuse the same
+texts."""
 
 import re
 from datetime import date
@@ -8,6 +9,7 @@ import pytest
 
 from happy_rivers import clock
 from happy_rivers.store import assessments, users
+from happy_rivers.store.waterbodies import resolve_district
 from tests.conftest import errors_in, review, submitted
 
 # fromisoformat takes the first two, strptime the third; the rest are not dates at all
@@ -66,3 +68,24 @@ def test_every_page_and_the_api_read_yyyy_mm_dd(app, db, login_as):
     aid = submitted(db, inspector)
     assert review(reviewer, aid, db, action="accept", decided_on="2025-01-07").status_code == 302
     assert assessments.get(db, aid)["decided_on"] == "2025-01-07"
+
+
+@pytest.mark.parametrize(("text", "known"), [("渝北区", True), ("500112", True), ("渝北", False)])
+def test_a_district_is_read_the_same_by_the_boards_the_exports_the_api_and_accounts(
+    app, db, login_as, text, known
+):
+    admin = login_as("admin")
+    board = admin.get(f"/leaderboard/waterbodies?district={text}")
+    assert board.status_code == (200 if known else 422)
+    export = admin.get(f"/exports/assessments.csv?district={text}")
+    assert export.status_code == (200 if known else 422)
+    token = users.create_token(db, users.by_username(db, "admin")["id"], "test")
+    api = app.test_client().get(
+        f"/api/v1/waterbodies?district={text}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert api.status_code == (200 if known else 422)
+    if known:
+        assert {w["district_code"] for w in api.get_json()} == {"500112"}
+    else:
+        assert "district" in api.get_json()["errors"]
+    assert resolve_district(db, text) == ("500112" if known else None)

@@ -22,6 +22,14 @@ class PanelStateError(TransitionError):
     """The panel's state does not allow this (already named, closed, submitted, not ready)."""
 
 
+def not_ready(assessment: dict) -> str | None:
+    """Why a decision must wait for the panel (experts still to submit), or None; `assessment`
+    carries `panel_state` and `panel_waiting` (views' decision_basis)."""
+    if assessment.get("panel_state") != "open":
+        return None
+    return str(PanelNotReady(assessment["panel_waiting"]))
+
+
 class PanelNotReady(PanelStateError):
     """A decision before every named expert has submitted (or the panel was closed)."""
 

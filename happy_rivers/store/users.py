@@ -13,6 +13,7 @@ from happy_rivers import clock
 from happy_rivers.translations import N_
 
 from . import audit, now, write
+from .waterbodies import resolve_district
 
 ROLES = ("inspector", "reviewer", "admin", "expert")
 
@@ -78,17 +79,6 @@ def list_users(db: Database) -> list[dict]:
             "LEFT JOIN districts d ON d.code = u.district_code ORDER BY u.role, u.username"
         )
     )
-
-
-def resolve_district(db: Database, name_or_code: str | None) -> str | None:
-    if not name_or_code:
-        return None
-    rows = list(
-        db.query(
-            "SELECT code FROM districts WHERE code = ? OR name = ?", [name_or_code, name_or_code]
-        )
-    )
-    return rows[0]["code"] if rows else None
 
 
 def _check_role(db: Database, role: str, district: str | None, errors: dict) -> str | None:

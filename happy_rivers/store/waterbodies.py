@@ -63,6 +63,13 @@ def district(db: Database, code: str) -> dict | None:
     return rows[0] if rows else None
 
 
+def resolve_district(db: Database, name_or_code: str | None) -> str | None:
+    """The code of a district written as its name or its code; None for anything else. The one
+    reading of a district: user accounts, the boards' and exports' filters and the API ask it
+    (the registry's rows use district_lookup, the same table read once for many rows)."""
+    return district_lookup(db).get(name_or_code) if name_or_code else None
+
+
 def district_lookup(db: Database) -> dict[str, str]:
     """Name or code → code, for everything that accepts either."""
     lookup = {}

@@ -3,7 +3,7 @@
 - Every view except /openapi.json needs `Authorization: Bearer <token>` (see `authenticate`).
 - The same permissions as the pages: roles from scoring.workflow, inspectors scoped to their
   district (ids outside it are 404, exactly like ids that do not exist), the review rules from
-  views.review.review_errors.
+  store.reviews.review_errors.
 - Errors are `{"error": message}`; 422 adds `{"errors": {field: message}}` in Chinese and
   `{"codes": {field: code}}` (the catalog: api_schemas.PROBLEMS, docs/api.md). Bad input is
   never a 500: bodies are parsed silently, and every field's type is checked by its model in
@@ -24,15 +24,22 @@ from happy_rivers import clock, scoring, store
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.leaderboard import RANKING_RULE
 from happy_rivers.scoring.progress import progress as progress_toward_targets
-from happy_rivers.store import assessments, idempotency, panels, standings, users, waterbodies
+from happy_rivers.store import (
+    assessments,
+    idempotency,
+    panels,
+    reviews,
+    standings,
+    users,
+    waterbodies,
+)
 
 from . import api_schemas as schemas
 from . import idempotency as keys
 from . import openapi
 from .api_schemas import MAX_ID
+from .assessment_pages import decision_basis
 from .auth import User, client_ip
-from .panel import decision_basis, panel_not_ready
-from .review import duty_refusal, review_errors
 
 
 class ApiBlueprint(Blueprint):
@@ -514,7 +521,7 @@ def waterbody_list():
 
 def district_of(db, asked: str) -> str:
     """The district code of a name or code from a query string, or a 422 naming `district`."""
-    district = users.resolve_district(db, asked)
+    district = waterbodies.resolve_district(db, asked)
     if district is None:
         message = f"没有区县「{asked}」（可用名称或代码，见 /districts）"
         raise invalid({"district": message}, {"district": schemas.UNKNOWN})
@@ -722,7 +729,9 @@ def assessment_review(assessment_id: int):
     # an administrator holds both roles, but nobody reviews their own work; and whoever
     # corrected the answers leaves the decision to another reviewer (four eyes): a 403 that
     # comes before any complaint about the body
-    refusal = duty_refusal(row, action if isinstance(action, str) else "", user.row)
+    refusal = reviews.duty_refusal(
+        store.get_db(), row, action if isinstance(action, str) else "", user.row, client_ip()
+    )
     if refusal is not None:
         raise ApiError(403, str(refusal), errors={"action": str(refusal)})
     review = body_as(schemas.ReviewRequest)
@@ -737,10 +746,10 @@ def assessment_review(assessment_id: int):
     if version is not None and version != row["version"]:
         raise stale(row)
     row, _panel = decision_basis(row)
-    waiting = panel_not_ready(row)
+    waiting = panels.not_ready(row)
     if waiting and action != "return":
         raise ApiError(409, waiting, panel_state=row["panel_state"])
-    errors = review_errors(row, action, comment, override, decided_on)
+    errors = reviews.review_errors(store.get_db(), row, action, comment, override, decided_on)
     if errors:
         raise invalid(errors)
     try:

@@ -22,8 +22,14 @@ from .api import (
     load_assessment,
     require_role,
 )
-from .inspect import rubric_of
-from .panel import EXPERT_API, MANAGERS, expert_refusal, panel_view, read_experts
+from .assessment_pages import (
+    EXPERT_API,
+    MANAGERS,
+    expert_refusal,
+    panel_view,
+    read_experts,
+    rubric_of,
+)
 
 
 @bp.before_request

@@ -315,7 +315,7 @@ def waterbodies_board():
     db = store.get_db()
     # one district's rows (a tap on the map lands here); the ranks stay the city's
     asked = (request.args.get("district") or "").strip()
-    district = waterbodies.district_lookup(db).get(asked) if asked else None
+    district = waterbodies.resolve_district(db, asked)
     if asked and district is None:
         filters.errors["district"] = f"没有区县「{asked[:20]}」"
     # only the page is read (store/standings.py keeps the rows a decision changes), once
@@ -645,9 +645,7 @@ def assessment_filters(db) -> tuple[dict[str, Any], dict[str, str]]:
     if current_user.scope:
         district = current_user.scope  # whatever was asked for
     elif raw := (request.args.get("district") or "").strip():
-        district = next(
-            (d["code"] for d in waterbodies.districts(db) if raw in (d["code"], d["name"])), None
-        )
+        district = waterbodies.resolve_district(db, raw)
         if district is None:
             errors["district"] = f"没有名为「{raw[:20]}」的区县"
     statuses = [s for s in request.args.getlist("status") if s]

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -112,6 +112,17 @@ def render_error(error: HTTPException):
     """Chinese error pages for the browser; the API blueprint answers JSON on its own."""
     title, message = ERROR_PAGES.get(error.code or 500, (error.name, error.description))
     return render_template("error.html", title=title, message=message), error.code
+
+
+# public pages other features add, linked from the public navigation once their route exists
+OTHER_PAGES = {"/public/publicity": N_("公示")}
+
+
+def public_links() -> list[tuple[str, str]]:
+    """The other public pages that exist in this deployment (公示 comes with the publicity
+    feature), as (path, label) for the public navigation."""
+    rules = {r.rule for r in current_app.url_map.iter_rules()}
+    return [(path, label) for path, label in OTHER_PAGES.items() if path in rules]
 
 
 def returned_count() -> int:

@@ -36,15 +36,15 @@ from happy_rivers.forms.inspection import (
 )
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.engine import missing_answer
-from happy_rivers.store import assessments, audit, idempotency, waterbodies
+from happy_rivers.store import assessments, idempotency, waterbodies
 from happy_rivers.store.idempotency import Answer
 from happy_rivers.translations import N_
 
 from . import idempotency as keys
+from .assessment_pages import load_assessment, render_result, rubric_of
 from .auth import actor, client_ip
 from .form_skeleton import fields_html, language_partial
 from .helpers import render_error
-from .i18n import with_texts
 
 bp = Blueprint("inspect", __name__)
 
@@ -74,17 +74,6 @@ def load_waterbody(waterbody_id: int, *, work: bool = False) -> dict:
     if work and not waterbodies.is_lead(row, scope()):
         abort(403)
     return row
-
-
-def load_assessment(assessment_id: int) -> dict:
-    row = assessments.get(store.get_db(), assessment_id, district=scope())
-    if row is None:
-        abort(404)
-    return row
-
-
-def rubric_of(assessment: dict) -> scoring.Rubric:
-    return scoring.load_rubric(assessment["rubric_id"], assessment["rubric_version"])
 
 
 @bp.get("/")
@@ -642,53 +631,6 @@ def assessment_preview(assessment_id: int):
 @login_required
 def assessment_view(assessment_id: int):
     return render_result(load_assessment(assessment_id))
-
-
-def render_result(assessment: dict, review_form=None, panel_errors: dict | None = None):
-    """The result page; reviewers also get the review form (pre-set to the computed decision,
-    which is the expert panel's once its experts have scored)."""
-    from happy_rivers.forms.review import ReviewForm
-
-    from . import charts
-    from .panel import MANAGERS, decision_basis, result_context
-
-    db = store.get_db()
-    assessment, panel = decision_basis(assessment)
-    history = audit.history(db, "assessment", assessment["id"])
-    if current_user.role not in MANAGERS:
-        # the experts' names and their points before the others have scored stay with the
-        # reviewers; the panel table shows everybody else what they may see
-        history = [h for h in history if not h["action"].startswith("panel_")]
-    rubric = rubric_of(assessment)
-    can_review = workflow.allowed(
-        assessment["status"], "accept", current_user.role
-    ) and not assessments.is_author(db, assessment["id"], current_user.id)
-    # four eyes: whoever corrected the answers may only return it; another reviewer decides
-    only_return = can_review and assessments.corrected_by(db, assessment["id"], current_user.id)
-    if can_review and review_form is None:
-        computed = assessment["computed_decision"]
-        preselect = {v: k for k, v in workflow.REVIEW_ACTIONS.items()}.get(computed, "return")
-        if only_return:
-            preselect = "return"
-        review_form = ReviewForm(
-            formdata=None, data={"action": preselect, "version": assessment["version"]}
-        )
-    return render_template(
-        "inspect/result.html",
-        assessment=assessment,
-        rubric=rubric,
-        result=with_texts(assessment, rubric, panel),
-        preview=scoring.preview(rubric, assessment["answers"]),
-        attachments=assessments.attachments(db, assessment["id"]),
-        history=history,
-        can_edit=workflow.edit_action(assessment["status"], current_user.role) is not None,
-        can_review=can_review,
-        only_return=only_return,
-        review_form=review_form,
-        radar_svg=charts.result_radar(assessment, rubric),
-        panel_errors=panel_errors or {},
-        **result_context(assessment, panel),
-    )
 
 
 @bp.post("/assessments/<int:assessment_id>/attachments")

@@ -11,26 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
 from happy_rivers import clock, store
-from happy_rivers.scoring import load_rubric
+from happy_rivers.scoring import rubric_for_waterbody, waterbody_kinds
 from happy_rivers.scoring.progress import load_targets, progress
 from happy_rivers.store import public, standings, waterbodies
-from happy_rivers.translations import N_
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
+from .helpers import public_links
 from .i18n import current_language, kind_labels, localized
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-# the rubric's grade bands (shared by the river and reservoir rubrics): Chinese → English
-GRADE_LABELS_EN = {g.label: g.label_en for g in load_rubric("cq-river").grades}
-# public pages other features add, linked from the public navigation once their route exists
-OTHER_PAGES = {"/public/publicity": N_("公示")}
 # one entry per page and key; district pages are 41 at most, cards one per named waterbody
 CACHE_ENTRIES = 2048
 
@@ -38,7 +34,14 @@ CACHE_ENTRIES = 2048
 @bp.context_processor
 def grade_label():
     """The grade as stored (the rubric's Chinese label), in the page's language."""
-    return {"grade_label": lambda grade: localized(grade, GRADE_LABELS_EN.get(grade))}
+    return {"grade_label": lambda grade: localized(grade, grade_labels_en().get(grade))}
+
+
+def grade_labels_en() -> dict[str, str]:
+    """The grade bands of every kind's rubric: Chinese → English."""
+    return {
+        g.label: g.label_en for kind in waterbody_kinds() for g in rubric_for_waterbody(kind).grades
+    }
 
 
 def _cached_body(template: str, key: tuple, context: Callable[[], dict]) -> Markup:
@@ -53,13 +56,6 @@ def _cached_body(template: str, key: tuple, context: Callable[[], dict]) -> Mark
 
 def _page(template: str, body: Markup, **extra):
     return render_template(template, body=body, public_links=public_links(), **extra)
-
-
-def public_links() -> list[tuple[str, str]]:
-    """The other public pages that exist in this deployment (公示 comes with the publicity
-    feature), as (path, label) for the public navigation."""
-    rules = {r.rule for r in current_app.url_map.iter_rules()}
-    return [(path, label) for path, label in OTHER_PAGES.items() if path in rules]
 
 
 @bp.get("", endpoint="index")

@@ -19,8 +19,8 @@ from happy_rivers.store import publicity
 from happy_rivers.translations import N_
 
 from .auth import actor, client_ip, roles_required
+from .helpers import public_links
 from .i18n import kind_labels
-from .public import public_links
 
 bp = Blueprint("publicity", __name__)
 

@@ -1,6 +1,6 @@
 """The printable acceptance report of one assessment: one or two A4 pages to sign and file.
 
-Same access as the result page (views.inspect.load_assessment: inspectors see their own
+Same access as the result page (views.assessment_pages.load_assessment: inspectors see their own
 district only, other ids are 404). The page is standalone HTML with print CSS, so the browser's
 "print" or "save as PDF" makes the paper copy; the radar is inline SVG (views.charts), so the
 report needs nothing from the internet.
@@ -16,9 +16,8 @@ from happy_rivers.scoring.engine import DECISION_LABELS
 from happy_rivers.store import assessments, waterbodies
 
 from . import charts
+from .assessment_pages import decision_basis, load_assessment, panel_view, rubric_of
 from .i18n import localized, with_texts
-from .inspect import load_assessment, rubric_of
-from .panel import decision_basis, panel_view
 
 bp = Blueprint("report", __name__)
 

@@ -1,7 +1,6 @@
 """City reviewers: the review queue and the decision (or sending an assessment back)."""
 
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -18,14 +17,12 @@ from flask_babel import gettext
 from happy_rivers import clock, scoring, store
 from happy_rivers.forms.review import ReviewForm
 from happy_rivers.scoring import workflow
-from happy_rivers.scoring.progress import load_programme
-from happy_rivers.store import assessments, panels, review_queue, waterbodies
+from happy_rivers.store import assessments, panels, review_queue, reviews, waterbodies
 from happy_rivers.translations import N_
 
+from .assessment_pages import decision_basis, render_result
 from .auth import actor, client_ip, roles_required
 from .helpers import flatten
-from .inspect import render_result
-from .panel import decision_basis, panel_not_ready
 
 bp = Blueprint("review", __name__)
 
@@ -42,7 +39,7 @@ def queue_filters(db) -> tuple[dict, dict[str, str]]:
     """The queue's filters from the query string, and a message per field that is not valid."""
     errors: dict[str, str] = {}
     raw = (request.args.get("district") or "").strip()
-    district = waterbodies.district_lookup(db).get(raw) if raw else None
+    district = waterbodies.resolve_district(db, raw)
     if raw and district is None:
         errors["district"] = gettext("区县：没有「%(name)s」", name=raw[:20])
     kind = (request.args.get("kind") or "").strip() or None
@@ -144,94 +141,6 @@ def review_helpers():
     return {"changes_since_return": changes_since_return}
 
 
-def review_errors(
-    assessment: dict,
-    action: str,
-    comment: str,
-    override: str,
-    decided_on,
-    *,
-    reviewer: dict | None = None,
-) -> dict:
-    """The rules a review must meet before it is written; shared by the page and the API.
-
-    With `reviewer` (the user dict), also refuses a review of one's own assessment with a
-    message beside the field; store.assessments.review refuses it in any case.
-    """
-    errors: dict[str, str] = {}
-    if action not in (*workflow.REVIEW_ACTIONS, "return"):
-        errors["action"] = "请选择审核结论：通过、限期整改、不予通过或退回"
-        return errors
-    if reviewer is not None and assessments.is_author(
-        store.get_db(), assessment["id"], reviewer["id"]
-    ):
-        errors["action"] = str(workflow.SelfReviewError())
-        return errors
-    if action == "return":
-        if not comment.strip():
-            errors["comment"] = "退回时必须填写审核意见，说明需要修改的内容"
-        return errors
-    waiting = panel_not_ready(assessment)
-    if waiting:
-        errors["action"] = waiting
-        return errors
-    computed = assessment["computed_decision"]
-    if computed is None:
-        errors["action"] = "答案不完整，无法作出结论，请退回修改"
-    elif workflow.REVIEW_ACTIONS[action] != computed and not override.strip():
-        label = workflow.STATUS_LABELS[computed]
-        errors["override_reason"] = f"计算结论为「{label}」，作出不同结论必须填写理由"
-    programme = load_programme()
-    if decided_on is not None and decided_on > clock.today():
-        errors["decided_on"] = "结论日期不能晚于今天"
-    elif decided_on is not None and decided_on < programme.start:
-        errors["decided_on"] = (
-            f"结论日期不能早于 {programme.start.isoformat()}"
-            f"（{programme.order}发布、幸福河湖建设开始之日）"
-        )
-    elif computed is not None:
-        message = _title_date_error(assessment, action, decided_on or clock.today())
-        if message:
-            errors["decided_on"] = message
-    return errors
-
-
-def duty_refusal(assessment: dict, action: str, user: dict) -> workflow.TransitionError | None:
-    """Separation of duties, shared by the page and the API: nobody reviews their own work, and
-    a reviewer who corrected the answers leaves the decision on them to another (four eyes;
-    returning stays open to them). A refusal is audited, so administrators see the attempt."""
-    db = store.get_db()
-    if assessments.is_author(db, assessment["id"], user["id"]):
-        error, reason = workflow.SelfReviewError(), "own_work"
-    elif action in workflow.REVIEW_ACTIONS and assessments.corrected_by(
-        db, assessment["id"], user["id"]
-    ):
-        error, reason = workflow.FourEyesError(), "corrected"
-    else:
-        return None
-    assessments.refuse_review(
-        db, assessment["id"], action=action[:20], reason=reason, user=user, ip=client_ip()
-    )
-    return error
-
-
-def _title_date_error(assessment: dict, action: str, decided_on: date) -> str | None:
-    """A decision that grants or revokes the title is dated no earlier than the waterbody's
-    last title change: a back-dated 摘牌 before the 验收 would make the counts nonsense."""
-    waterbody = waterbodies.get(store.get_db(), assessment["waterbody_id"])
-    if waterbody is None:
-        return None
-    change = workflow.title_change(
-        assessment["kind"], workflow.REVIEW_ACTIONS[action], waterbody["status"] == "accepted"
-    )
-    day = decided_on.isoformat()
-    if change == "revoke" and waterbody["accepted_on"] and day < waterbody["accepted_on"]:
-        return f"摘牌日期不能早于该河湖的验收日期 {waterbody['accepted_on']}"
-    if change == "grant" and waterbody["revoked_on"] and day < waterbody["revoked_on"]:
-        return f"验收日期不能早于该河湖上次摘牌的日期 {waterbody['revoked_on']}"
-    return None
-
-
 @bp.post("/assessments/<int:assessment_id>/review")
 @roles_required("reviewer", "admin")
 def decide(assessment_id: int):
@@ -249,7 +158,7 @@ def decide(assessment_id: int):
         flash(f"该评估当前为「{label}」，只有待审核的评估可以审核。", "error")
         return redirect(url_for("inspect.assessment_view", assessment_id=assessment_id))
     action = form.action.data or ""
-    refusal = duty_refusal(assessment, action, actor())
+    refusal = reviews.duty_refusal(db, assessment, action, actor(), client_ip())
     if isinstance(refusal, workflow.SelfReviewError):
         # the page shows an author no review form; a hand-made post gets the reason
         flash(str(refusal), "error")
@@ -261,7 +170,7 @@ def decide(assessment_id: int):
     comment = form.comment.data or ""
     override = form.override_reason.data or ""
     decided_on = form.decided_on.data
-    errors = review_errors(assessment, action, comment, override, decided_on)
+    errors = reviews.review_errors(db, assessment, action, comment, override, decided_on)
     if errors:
         return _back(assessment, form, errors)
     # only the rubric's indicators: the page shows a comment beside its field, nothing else
