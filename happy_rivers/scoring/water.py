@@ -68,10 +68,6 @@ PH_MAX = _D(14)  # a pH above 14 is a typing mistake, not a measurement
 FLOOR_PARAMETERS = frozenset({"do"})
 
 
-def required_parameters(waterbody: str) -> tuple[str, ...]:
-    return tuple(LIMITS[waterbody])
-
-
 @dataclass(frozen=True)
 class WaterQuality:
     number: int  # 1..6, 6 = 劣Ⅴ
