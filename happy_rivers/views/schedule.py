@@ -35,7 +35,7 @@ def filters(db) -> tuple[dict, dict[str, str]]:
     district = current_user.scope
     raw = (request.args.get("district") or "").strip()
     if district is None and raw:
-        district = waterbodies.district_lookup(db).get(raw)
+        district = waterbodies.resolve_district(db, raw)
         if district is None:
             errors["district"] = gettext("区县：没有「%(name)s」", name=raw[:20])
     kind = (request.args.get("kind") or "").strip() or None
