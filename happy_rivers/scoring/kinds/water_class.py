@@ -107,7 +107,8 @@ class WaterClass(Kind):
 
     def demo(self, ind, rng, quality):
         good = quality > 0.5
-        river = ind.param("waterbody") == "river"
+        # rivers' 总磷 limits are looser than lakes' and reservoirs' (GB 3838)
+        river = "tn" not in LIMITS[ind.param("waterbody")]
         answer = {
             "do": round(rng.uniform(6.2, 8.5) if good else rng.uniform(3.5, 6), 2),
             "codmn": round(rng.uniform(1.5, 3.8) if good else rng.uniform(3, 7), 2),
