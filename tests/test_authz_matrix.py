@@ -1,5 +1,5 @@
 """The authorization matrix: every page and action of auth, inspect, review, panel, admin, pwa,
-rubrics, registry, public, inbox and schedule × each role.
+rubrics, registry, public, inbox, publicity, schedule and survey × each role.
 
 One table, one parametrized test. Each row names a route (with the object it is tried on) and
 the EXACT answer each role gets: a status code, LOGIN (302 to the sign-in page), or a designed
@@ -31,14 +31,14 @@ import io
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from happy_rivers import create_app, scoring, store
-from happy_rivers.store import assessments, panels, publicity, users, waterbodies
+from happy_rivers import clock, create_app, scoring, store
+from happy_rivers.store import assessments, panels, publicity, surveys, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers
 from tests.conftest import PASSWORD, Browser, as_form, csrf_token
 
@@ -58,6 +58,8 @@ NEW = "lantern-ridge-2031"  # a new password that passes the policy
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 IMPORT_CSV = "名称,类型,牵头区县,途经区县\n后溪河,河流,渝北区,北碚区\n".encode()
 IMPORT_TOKEN = "0" * 32  # a previewed import waiting for its commit
+TODAY = clock.today().isoformat()
+IN_A_MONTH = (clock.today() + timedelta(days=30)).isoformat()
 
 
 # -- expectations ----------------------------------------------------------------------------
@@ -423,10 +425,51 @@ MATRIX: list[Route] = [
     row("POST", "/publicity/{batch}/name", LOGIN, 403, 403, 403, 422,
         data={"named_on": "2025-06-09"}),  # the notice's last day: naming from 06-10
     row("GET", "/public/publicity", 200, *same(200), experts=(200, 200)),
+    # the satisfaction survey: anyone answers (no sign-in); administrators run it ---------------
+    row("GET", "/s/{survey_token}", 200, *same(200), experts=(200, 200)),
+    row("GET", "/s/{closed_token}", 200, *same(200), experts=(200, 200)),  # says it is closed
+    row("GET", "/s/no-such-survey", 404, *same(404), experts=(404, 404)),
+    row("GET", "/s/{survey_token}/thanks", 200, *same(200), experts=(200, 200)),
+    # a post without the signed form of this device is refused (and counted, not kept)
+    row("POST", "/s/{survey_token}", 400, *same(400), experts=(400, 400),
+        data={"overall": "satisfied"}, writes=False),
+    row("POST", "/s/no-such-survey", 404, *same(404), experts=(404, 404),
+        data={"overall": "satisfied"}, writes=False),
+    row("GET", "/admin/surveys", LOGIN, 403, 403, 403, 200),
+    row("POST", "/admin/surveys", LOGIN, 403, 403, 403, To("/surveys/{new_survey}", status=303),
+        data={"waterbody": "{houhe}", "opens_on": TODAY, "closes_on": IN_A_MONTH}),
+    row("POST", "/admin/surveys", LOGIN, 403, 403, 403, 422,
+        data={"waterbody": "{yulin}", "opens_on": TODAY, "closes_on": IN_A_MONTH}),  # one open
+    row("POST", "/admin/surveys", LOGIN, 403, 403, 403, 422,
+        data={"waterbody": "{houhe}", "opens_on": TODAY, "closes_on": ""}),
+    row("GET", "/surveys/{survey}", LOGIN, 403, 403, 200, 200),
+    row("GET", "/surveys/{missing}", LOGIN, 403, 403, 404, 404),
+    row("POST", "/surveys/{survey}/close", LOGIN, 403, 403, 403,
+        To("/surveys/{survey}", status=303)),
+    row("POST", "/surveys/{closed_survey}/close", LOGIN, 403, 403, 403,
+        To("/surveys/{closed_survey}", refused=True)),  # closed already
+    row("POST", "/surveys/{missing}/close", LOGIN, 403, 403, 403, 404),
+    row("GET", "/surveys/{survey}/sign", LOGIN, 403, 403, 403, 200),
+    row("GET", "/surveys/{missing}/sign", LOGIN, 403, 403, 403, 404),
 ]
 # fmt: on
 
 CASES = [(route, role) for route in MATRIX for role in ROLES]
+BLUEPRINTS = (
+    "auth",
+    "inspect",
+    "review",
+    "panel",
+    "admin",
+    "pwa",
+    "rubrics",
+    "registry",
+    "public",
+    "inbox",
+    "publicity",
+    "schedule",
+    "survey",
+)
 
 
 def case_id(case) -> str:
@@ -441,21 +484,7 @@ def test_matrix_covers_every_route_of_the_four_blueprints(template):
     rules = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0]
-        in (
-            "auth",
-            "inspect",
-            "review",
-            "panel",
-            "admin",
-            "pwa",
-            "rubrics",
-            "registry",
-            "public",
-            "inbox",
-            "publicity",
-            "schedule",
-        )
+        if rule.endpoint.split(".")[0] in BLUEPRINTS
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = set()
@@ -625,8 +654,16 @@ def _build_world(db) -> dict:
     (notification,) = db.execute(
         "SELECT min(id) FROM notifications WHERE user_id = ?", [user["yubei"]["id"]]
     ).fetchone()
+    survey = surveys.open_survey(db, yulin, TODAY, IN_A_MONTH, actor=user["admin"])
+    closed = surveys.open_survey(db, changshou, TODAY, IN_A_MONTH, actor=user["admin"])
+    surveys.close_survey(db, closed, actor=user["admin"])
     return {
         "notification": notification,
+        "survey": survey,
+        "survey_token": surveys.get(db, survey)["token"],
+        "closed_survey": closed,
+        "closed_token": surveys.get(db, closed)["token"],
+        "new_survey": closed + 1,
         "yulin": yulin,
         "houhe": houhe,
         "new_waterbody": houhe + 1,
@@ -711,6 +748,8 @@ def fingerprint(app) -> tuple:
                 "publicity_batches",
                 "publicity_items",
                 "publicity_objections",
+                "surveys",
+                "survey_responses",
             )
         )
     folder = Path(app.config["UPLOAD_FOLDER"])

@@ -474,6 +474,68 @@ def publicity(db: Database) -> None:
     db["publicity_objections"].create_index(["batch_id"])
 
 
+@migrations(name="0012_surveys")
+def surveys(db: Database) -> None:
+    # A satisfaction survey (A20) of one waterbody: `token` is the random part of the public
+    # link on its QR sign; rate (a decimal as text) and sample_size are kept when it closes.
+    db["surveys"].create(
+        {
+            "id": int,
+            "waterbody_id": int,
+            "token": str,
+            "opens_on": str,
+            "closes_on": str,
+            "status": str,  # open | closed
+            "created_by": int,
+            "created_at": str,
+            "closed_by": int,
+            "closed_at": str,
+            "sample_size": int,
+            "rate": str,
+        },
+        pk="id",
+        not_null={"waterbody_id", "token", "opens_on", "closes_on", "status", "created_at"},
+        foreign_keys=[
+            ("waterbody_id", "waterbodies", "id"),
+            ("created_by", "users", "id"),
+            ("closed_by", "users", "id"),
+        ],
+    )
+    db["surveys"].create_index(["token"], unique=True)
+    db["surveys"].create_index(["waterbody_id", "status"])
+    # one open survey per waterbody, whatever races two administrators run
+    db.execute(
+        "CREATE UNIQUE INDEX idx_surveys_one_open ON surveys (waterbody_id) WHERE status = 'open'"
+    )
+    # The valid responses. device and address are keyed hashes (store/surveys.py), never the
+    # cookie or the IP address itself.
+    db["survey_responses"].create(
+        {
+            "id": int,
+            "survey_id": int,
+            "overall": str,
+            "visits": str,
+            "comment": str,
+            "device": str,
+            "address": str,
+            "seconds": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"survey_id", "overall", "device", "address", "created_at"},
+        foreign_keys=[("survey_id", "surveys", "id")],
+    )
+    db["survey_responses"].create_index(["survey_id", "device"], unique=True)
+    db["survey_responses"].create_index(["survey_id", "address", "created_at"])
+    # Refused responses, counted per reason (scoring.survey.REFUSALS): never silently dropped.
+    db["survey_refusals"].create(
+        {"survey_id": int, "reason": str, "count": int},
+        pk=("survey_id", "reason"),
+        not_null={"count"},
+        foreign_keys=[("survey_id", "surveys", "id")],
+    )
+
+
 @migrations(name="0013_incremental_standings")
 def incremental_standings(db: Database) -> None:
     # What a decision changes, kept up to date by the decision's own transaction

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         review,
         rubrics,
         schedule,
+        survey,
     )
 
     # imported for its effect: it adds the panel routes to api.bp before api.bp is registered
@@ -55,5 +56,6 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(publicity.bp)
+    app.register_blueprint(survey.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)

@@ -59,6 +59,8 @@ AUDIT_LABELS = {
     "waterbody_created": N_("新增河湖"),
     "waterbody_updated": N_("修改河湖"),
     "waterbody_imported": N_("导入河湖"),
+    "survey_opened": N_("开启满意度调查"),
+    "survey_closed": N_("结束满意度调查"),
     "notification_email_set": N_("设置通知邮箱"),
 }
 

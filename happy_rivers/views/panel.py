@@ -72,11 +72,14 @@ EXPERT_PAGES = {
     "pwa.manifest",
     "pwa.offline",
     "rubrics.rubric_json",
-    # the public pages (no sign-in needed)
+    # the public pages and the satisfaction survey's answer pages (no sign-in needed)
     "public.index",
     "public.district",
     "public.waterbody",
     "publicity.public",
+    "survey.answer",
+    "survey.answer_post",
+    "survey.thanks",
 }
 
 
