@@ -15,6 +15,8 @@ import pytest
 from happy_rivers import clock
 from happy_rivers.scoring import survey as rules
 from happy_rivers.store import surveys, users, waterbodies
+from tests.answers import full_river_answers
+from tests.conftest import as_form
 
 START = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, 2026-06-01
 
@@ -287,3 +289,143 @@ def test_the_sign_carries_the_name_and_a_qr_code_of_the_link(db, survey, login_a
     assert "御临河" in html
     assert '<svg viewBox="0 0' in html and 'class="qr"' in html
     assert f"http://localhost/s/{survey['token']}" in html
+
+
+# --- closing pre-fills A20 in the waterbody's open or next form, with its provenance ---------
+
+
+def test_prefill_fills_only_an_unanswered_survey_indicator():
+    kinds = {"A19": "linear", "A20": "survey"}
+    answer = {"rate": 85.0, "sample_size": 120}
+    assert rules.prefill(kinds, {"gates": {}}, answer) == {"gates": {}, "A20": answer}
+    typed = {"A20": {"rate": 70, "sample_size": 300}}
+    assert rules.prefill(kinds, typed, answer) == typed  # never overwritten
+    assert rules.prefill(kinds, {"gates": {}}, None) == {"gates": {}}
+
+
+def _closed_survey(app, db, moment, survey, login_as, answers):
+    for overall in answers:
+        answer(app, moment, survey["token"], overall=overall)
+    assert login_as("admin").post(f"/surveys/{survey['id']}/close").status_code == 303
+    return surveys.get(db, survey["id"])
+
+
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert match, name
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def test_closing_prefills_the_next_form_with_its_provenance(app, db, moment, survey, login_as):
+    closed = _closed_survey(app, db, moment, survey, login_as, [V] * 2 + [S] * 2 + [D])
+    assert closed["rate"] == Decimal("78.00")  # (200 + 160 + 30) / 5
+    yubei = login_as("yubei")
+    html = yubei.get(f"/waterbodies/{survey['waterbody_id']}/assessments/new?kind=self").get_data(
+        as_text=True
+    )
+    assert _field(html, "A20_rate") == "78"
+    assert _field(html, "A20_sample_size") == "5"
+    provenance = re.search(r'<p class="survey-provenance"[^>]*>(.*?)</p>', html, re.S)
+    assert provenance, "the provenance is shown beside A20"
+    text = provenance.group(1)
+    assert f"满意度调查 #{survey['id']}" in text and "2026-06-01 至 2026-06-30" in text
+    assert "有效样本 5 份" in text and "满意率 78.00%" in text
+    # another waterbody's form is not touched
+    other = waterbodies.list_waterbodies(db, q="长寿湖")[0]["id"]
+    html = yubei.get(f"/waterbodies/{other}/assessments/new?kind=self").get_data(as_text=True)
+    assert _field(html, "A20_rate") == "" or "A20_rate" not in html
+    assert "survey-provenance" not in html
+
+
+def test_closing_prefills_the_open_draft_and_the_inspector_may_change_it(
+    app, db, moment, survey, login_as
+):
+    yubei = login_as("yubei")
+    created = yubei.post(
+        f"/waterbodies/{survey['waterbody_id']}/assessments", data={"kind": "self"}
+    )
+    edit_url = created.headers["Location"]
+    assert "A20_rate" in yubei.get(edit_url).get_data(as_text=True)
+    assert _field(yubei.get(edit_url).get_data(as_text=True), "A20_rate") == ""
+    _closed_survey(app, db, moment, survey, login_as, [V, S])
+    html = yubei.get(edit_url).get_data(as_text=True)
+    assert _field(html, "A20_rate") == "90" and _field(html, "A20_sample_size") == "2"
+    assert 'class="survey-provenance"' in html
+    version = re.search(r'name="version"[^>]*value="(\d+)"', html) or re.search(
+        r'value="(\d+)"[^>]*name="version"', html
+    )
+    # the inspector keeps the survey's rate but corrects the sample size; saved as typed
+    saved = yubei.post(
+        edit_url,
+        data={
+            "version": version.group(1),
+            "action": "save",
+            "A20_rate": "90",
+            "A20_sample_size": "120",
+            "idempotency_key": "",
+        },
+    )
+    assert saved.status_code in (302, 303)
+    stored = db.execute(
+        "SELECT answers FROM assessments WHERE waterbody_id = ?", [survey["waterbody_id"]]
+    ).fetchone()[0]
+    assert '"A20": {"rate": 90, "sample_size": 120}' in stored.replace("90.0", "90")
+    html = yubei.get(edit_url).get_data(as_text=True)
+    assert _field(html, "A20_sample_size") == "120"  # what was saved stands
+    assert 'class="survey-provenance edited"' in html  # marked as differing from the survey
+
+
+def _submit(browser, url: str, answers: dict, **extra):
+    html = browser.get(url).get_data(as_text=True)
+    version = re.search(r'<input[^>]*name="version"[^>]*>', html).group(0)
+    version = re.search(r'value="(\d+)"', version).group(1)
+    data = as_form("cq-river", answers) | {"version": version, "action": "submit"} | extra
+    return browser.post(url, data=data)
+
+
+def test_changing_the_survey_result_needs_a_note_which_is_kept(app, db, moment, survey, login_as):
+    yubei = login_as("yubei")
+    edit_url = yubei.post(
+        f"/waterbodies/{survey['waterbody_id']}/assessments", data={"kind": "acceptance"}
+    ).headers["Location"]
+    closed = _closed_survey(app, db, moment, survey, login_as, [V, S, S])  # 260 / 3 = 86.67
+    assert closed["rate"] == Decimal("86.67")
+    changed = full_river_answers() | {"A20": {"rate": 88, "sample_size": 150}}
+    refused = _submit(yubei, edit_url, changed)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "与满意度调查的结果不同：请填写修改说明" in html
+    aid = int(edit_url.removesuffix("/edit").rsplit("/", 1)[1])
+    assert db.execute("SELECT status FROM assessments WHERE id = ?", [aid]).fetchone()[0] == (
+        "draft"
+    )
+    done = _submit(yubei, edit_url, changed, A20_note="补充了 2026-06 第二批纸质问卷 147 份")
+    assert done.status_code == 302
+    row = db.execute(
+        "SELECT survey_id, edited, note FROM survey_notes WHERE assessment_id = ?", [aid]
+    ).fetchone()
+    assert row == (survey["id"], 1, "补充了 2026-06 第二批纸质问卷 147 份")
+    assert db.execute("SELECT status FROM assessments WHERE id = ?", [aid]).fetchone()[0] == (
+        "submitted"
+    )
+
+
+def test_the_survey_result_as_given_needs_no_note_and_is_recorded(
+    app, db, moment, survey, login_as
+):
+    yubei = login_as("yubei")
+    edit_url = yubei.post(
+        f"/waterbodies/{survey['waterbody_id']}/assessments", data={"kind": "acceptance"}
+    ).headers["Location"]
+    _closed_survey(app, db, moment, survey, login_as, [V, S, S])
+    as_given = full_river_answers() | {"A20": {"rate": 86.67, "sample_size": 3}}
+    # (a sample of 3 is below the rubric's 100: scoring says so, the survey does not hide it)
+    response = _submit(yubei, edit_url, as_given)
+    assert "样本量须为不少于 100 的整数" in response.get_data(as_text=True)
+    assert "请填写修改说明" not in response.get_data(as_text=True)
+    aid = int(edit_url.removesuffix("/edit").rsplit("/", 1)[1])
+    row = db.execute(
+        "SELECT survey_id, edited, note FROM survey_notes WHERE assessment_id = ?", [aid]
+    ).fetchone()
+    assert row == (survey["id"], 0, None)

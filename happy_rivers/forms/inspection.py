@@ -89,6 +89,10 @@ def _build_form_class(rubric: Rubric) -> type[InspectionForm]:
     for ind in rubric.indicators.values():
         for part in kind_of(ind).parts(ind):
             fields[part.field(ind.code)] = _field(part)
+        if ind.kind == "survey":
+            # why a closed survey's pre-filled result was changed: kept beside the answer
+            # (store.surveys.keep_note), never part of it
+            fields[f"{ind.code}_note"] = TextAreaField("修改说明", render_kw={"rows": 2})
     for gate in rubric.manual_gates:
         fields[f"gate_{gate.code}"] = BooleanField(gate.name)
         fields[f"gate_{gate.code}_note"] = TextAreaField("说明", render_kw={"rows": 2})

@@ -101,3 +101,18 @@ def a20_answer(sample_size: int, survey_rate: Decimal | None) -> dict | None:
     if survey_rate is None:
         return None
     return {"rate": float(survey_rate), "sample_size": sample_size}
+
+
+def prefill(indicator_kinds: dict[str, str], answers: dict, answer: dict | None) -> dict:
+    """The answers with each `survey` indicator not answered yet set to a closed survey's
+    answer ({"rate", "sample_size"}); unchanged without one. What an inspector already entered
+    stays: the survey's value is a starting point, never an overwrite.
+
+    `indicator_kinds` maps each of the rubric's indicator codes to its kind.
+    """
+    if not answer:
+        return answers
+    open_codes = [
+        code for code, kind in indicator_kinds.items() if kind == "survey" and not answers.get(code)
+    ]
+    return answers | {code: dict(answer) for code in open_codes}

@@ -527,6 +527,26 @@ def surveys(db: Database) -> None:
     )
     db["survey_responses"].create_index(["survey_id", "device"], unique=True)
     db["survey_responses"].create_index(["survey_id", "address", "created_at"])
+    # Where an assessment's survey answer (A20) came from: the closed survey that pre-filled it
+    # and, when the inspector changed the survey's values, their note saying why.
+    db["survey_notes"].create(
+        {
+            "assessment_id": int,
+            "indicator": str,
+            "survey_id": int,
+            "edited": int,  # 1 when the answer differs from the survey's rate or sample size
+            "note": str,
+            "user_id": int,
+            "updated_at": str,
+        },
+        pk=("assessment_id", "indicator"),
+        not_null={"survey_id", "edited", "updated_at"},
+        foreign_keys=[
+            ("assessment_id", "assessments", "id"),
+            ("survey_id", "surveys", "id"),
+            ("user_id", "users", "id"),
+        ],
+    )
     # Refused responses, counted per reason (scoring.survey.REFUSALS): never silently dropped.
     db["survey_refusals"].create(
         {"survey_id": int, "reason": str, "count": int},

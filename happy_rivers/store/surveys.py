@@ -143,7 +143,11 @@ def latest_result(db: Database, waterbody_id: int) -> dict | None:
             [waterbody_id],
         )
     )
-    return _decoded(rows[0]) if rows else None
+    if not rows:
+        return None
+    survey = _decoded(rows[0])
+    survey["answer"] = rules.a20_answer(survey["sample_size"], survey["rate"])
+    return survey
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -310,3 +314,54 @@ def close_survey(db: Database, survey_id: int, *, actor: dict, ip: str | None = 
             | {"refused": json.dumps(refusals(db, survey_id))},
         )
     return get(db, survey_id)
+
+
+# --- the pre-filled answer in an assessment ---------------------------------------------------
+
+
+def differs(source: dict, answer) -> bool:
+    """Does an assessment's survey answer differ from what the closed survey gave?"""
+    if not isinstance(answer, dict) or source.get("answer") is None:
+        return answer is not None
+    try:
+        rate = Decimal(str(answer.get("rate")))
+    except ArithmeticError:
+        return True
+    return rate != source["rate"] or answer.get("sample_size") != source["sample_size"]
+
+
+def note_for(db: Database, assessment_id: int, indicator: str) -> dict | None:
+    rows = list(
+        db.query(
+            "SELECT * FROM survey_notes WHERE assessment_id = ? AND indicator = ?",
+            [assessment_id, indicator],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def keep_note(
+    db: Database,
+    assessment_id: int,
+    indicator: str,
+    source: dict,
+    answer,
+    note: str,
+    *,
+    user: dict | None,
+) -> None:
+    """Record which closed survey an assessment's survey answer came from, whether it was
+    changed, and the inspector's note. Call in the transaction that saves the answers."""
+    with write(db):
+        db["survey_notes"].upsert(
+            {
+                "assessment_id": assessment_id,
+                "indicator": indicator,
+                "survey_id": source["id"],
+                "edited": int(differs(source, answer)),
+                "note": note.strip() or None,
+                "user_id": user["id"] if user else None,
+                "updated_at": now(),
+            },
+            pk=("assessment_id", "indicator"),
+        )

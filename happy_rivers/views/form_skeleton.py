@@ -68,8 +68,9 @@ def field_errors(field) -> Markup:
 class _Values:
     """What fills the placeholders: the bound form, the preview and the assessment."""
 
-    def __init__(self, form: InspectionForm, preview, assessment: dict):
+    def __init__(self, form: InspectionForm, preview, assessment: dict, beside=None):
         self.form = form
+        self.beside = beside or {}
         self.preview = preview
         self.comments = assessment.get("field_comments") or {}
         self._options: dict[str, list] = {}
@@ -108,6 +109,10 @@ def _explain(v: _Values, code: str):
 def _water(v: _Values, code: str):
     scored = v.preview.indicators.get(code)
     return water_text(scored.water_quality if scored else None)
+
+
+def _beside(v: _Values, code: str):
+    return v.beside.get(code, "")
 
 
 def _input(v: _Values, name: str, unit: str, label: str | None):
@@ -179,6 +184,10 @@ class _Recorder:
     def errors(self, field) -> Markup:
         return self._mark(_errors, field.name)
 
+    def beside(self, code: str) -> Markup:
+        """HTML a view puts beside an indicator's fields (the survey's provenance)."""
+        return self._mark(_beside, code)
+
 
 @dataclass(frozen=True)
 class Skeleton:
@@ -236,11 +245,14 @@ def language_partial(name: str, rubric: scoring.Rubric | None = None) -> Markup:
     return found[1]
 
 
-def fields_html(rubric: scoring.Rubric, form: InspectionForm, preview, assessment: dict) -> Markup:
+def fields_html(
+    rubric: scoring.Rubric, form: InspectionForm, preview, assessment: dict, beside=None
+) -> Markup:
     """The fields section of the inspection page for this form (its values and errors), the
-    preview (points, subtotals, explanations) and the assessment (reviewer comments)."""
+    preview (points, subtotals, explanations) and the assessment (reviewer comments); `beside`
+    maps an indicator code to HTML shown under its fields."""
     skel = skeleton(rubric)
-    values = _Values(form, preview, assessment)
+    values = _Values(form, preview, assessment, beside)
     chunks = skel.chunks
     out = [chunks[0]]
     append = out.append

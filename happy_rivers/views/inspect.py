@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -32,11 +33,13 @@ from happy_rivers.forms.inspection import (
     field_name,
     form_class,
     form_data_from_answers,
+    render_input,
     take_theirs,
 )
+from happy_rivers.scoring import survey as survey_rules
 from happy_rivers.scoring import workflow
 from happy_rivers.scoring.engine import missing_answer
-from happy_rivers.store import assessments, idempotency, waterbodies
+from happy_rivers.store import assessments, idempotency, surveys, waterbodies
 from happy_rivers.store.idempotency import Answer
 from happy_rivers.translations import N_
 
@@ -186,9 +189,71 @@ def assessment_new(waterbody_id: int):
     if kind not in workflow.KIND_LABELS:
         abort(404)
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
-    form = form_class(rubric)(formdata=None)
-    preview = scoring.preview(rubric, {"gates": {}})
+    answers = _with_survey(rubric, waterbody_id, {"gates": {}})
+    form = form_class(rubric)(formdata=None, data=form_data_from_answers(rubric, answers))
+    preview = scoring.preview(rubric, answers)
     return _render_form(_blank_assessment(waterbody, kind), rubric, form, preview, {})
+
+
+def _with_survey(rubric, waterbody_id: int, answers: dict) -> dict:
+    """The answers with A20 pre-filled from the waterbody's latest closed satisfaction survey
+    when not answered yet (its provenance is shown beside the field, see _render_form)."""
+    source = surveys.latest_result(store.get_db(), waterbody_id)
+    kinds = {code: ind.kind for code, ind in rubric.indicators.items()}
+    return survey_rules.prefill(kinds, answers, source["answer"] if source else None)
+
+
+def _survey_code(rubric) -> str | None:
+    return next((c for c, i in rubric.indicators.items() if i.kind == "survey"), None)
+
+
+def _survey_notes(rubric, assessment_id: int) -> dict:
+    """The note kept with the survey answer (A20_note), to show it again."""
+    code = _survey_code(rubric)
+    kept = surveys.note_for(store.get_db(), assessment_id, code) if code else None
+    return {f"{code}_note": kept["note"] or ""} if kept else {}
+
+
+def _survey_note_check(rubric, waterbody_id: int, answers: dict, form):
+    """The closed survey behind the waterbody's A20, and an error when its values were changed
+    without a note: the survey's result may be corrected, but never silently."""
+    code = _survey_code(rubric)
+    source = surveys.latest_result(store.get_db(), waterbody_id) if code else None
+    if source is None or answers.get(code) is None:
+        return source, {}
+    note = (form.data.get(f"{code}_note") or "").strip()
+    if surveys.differs(source, answers[code]) and not note:
+        return source, {f"{code}.note": "与满意度调查的结果不同：请填写修改说明"}
+    return source, {}
+
+
+def _keep_survey_note(assessment_id: int, rubric, source, answers: dict, form) -> None:
+    """Record the survey A20 came from (and the note) with the save: inside its idempotent
+    write transaction (apply_once), so the answers and their provenance are kept together."""
+    code = _survey_code(rubric)
+    if source is None or answers.get(code) is None:
+        return
+    note = form.data.get(f"{code}_note") or ""
+    surveys.keep_note(
+        store.get_db(), assessment_id, code, source, answers[code], note, user=actor()
+    )
+
+
+def _survey_beside(rubric, form, assessment: dict) -> dict:
+    """Beside the survey indicator's fields: the closed survey that pre-filled it (number,
+    dates, sample, rate) and the note asked for when its values were changed."""
+    code = _survey_code(rubric)
+    source = surveys.latest_result(store.get_db(), assessment["waterbody_id"]) if code else None
+    if source is None:
+        return {}
+    html = render_template(
+        "survey/_provenance.html",
+        survey_source=source,
+        code=code,
+        form=form,
+        render_input=render_input,
+    )
+    return {code: Markup(html)}
 
 
 def _posts_answers(form) -> bool:
@@ -281,6 +346,8 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
     db = store.get_db()
     blank = _blank_assessment(waterbody, kind)
     answers, errors, preview = _score_form(rubric, form)
+    survey_source, note_errors = _survey_note_check(rubric, waterbody["id"], answers, form)
+    errors |= note_errors
     wants_submit = request.form.get("action") == "submit"
     if wants_submit and (errors or preview.missing):
         missing = {code: missing_answer(rubric, code) for code in preview.missing}
@@ -334,6 +401,7 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
                 user=actor(),
                 ip=client_ip(),
             )
+        _keep_survey_note(assessment_id, rubric, survey_source, answers, form)
         return _saved_answer(assessment_id, action)
 
     try:
@@ -442,15 +510,22 @@ def assessment_edit(assessment_id: int):
     rubric = rubric_of(assessment)
     Form = form_class(rubric)
     if request.method == "GET":
-        data = form_data_from_answers(rubric, assessment["answers"])
+        answers = assessment["answers"]
+        if action == "save":  # an inspector's open form: a closed survey pre-fills A20
+            answers = _with_survey(rubric, assessment["waterbody_id"], answers)
+        data = form_data_from_answers(rubric, answers) | _survey_notes(rubric, assessment["id"])
         form = Form(formdata=None, data=data | {"version": assessment["version"]})
-        preview = scoring.preview(rubric, assessment["answers"])
+        preview = scoring.preview(rubric, answers)
         return _render_form(assessment, rubric, form, preview, {})
 
     # No form.validate(): it would only check the CSRF token again, which CSRFProtect did
     # before this view (views/auth.py); the answers are checked by scoring below.
     form = Form(formdata=_resolved_formdata(rubric, assessment))
     answers, errors, preview = _score_form(rubric, form)
+    survey_source, note_errors = _survey_note_check(
+        rubric, assessment["waterbody_id"], answers, form
+    )
+    errors |= note_errors
     if prior:  # the repeat of a save that was answered with the form (marked errors)
         return _shown_again(assessment, rubric, form, preview, errors, prior)
     wants_submit = request.form.get("action") == "submit" and action == "save"
@@ -484,6 +559,7 @@ def assessment_edit(assessment_id: int):
             user=actor(),
             ip=client_ip(),
         )
+        _keep_survey_note(assessment_id, rubric, survey_source, answers, form)
         if wants_submit and not refused:
             return _saved_answer(assessment_id, "submit")
         # what could not be read as a value at all (e.g. "abc") is not in the answers: say so
@@ -608,7 +684,9 @@ def _render_form(assessment, rubric, form, preview, errors, conflict=None, diffe
         action_url=action_url,
         open_one=open_one,
         attachments=[] if new else assessments.attachments(store.get_db(), assessment["id"]),
-        fields_html=fields_html(rubric, form, preview, assessment),
+        fields_html=fields_html(
+            rubric, form, preview, assessment, beside=_survey_beside(rubric, form, assessment)
+        ),
         form_texts=language_partial("inspect/_form_texts.html"),
         evidence_options=language_partial("inspect/_evidence_options.html", rubric),
     )
