@@ -429,3 +429,21 @@ def test_the_survey_result_as_given_needs_no_note_and_is_recorded(
         "SELECT survey_id, edited, note FROM survey_notes WHERE assessment_id = ?", [aid]
     ).fetchone()
     assert row == (survey["id"], 0, None)
+
+
+def test_the_answer_page_is_never_cached_for_another_visitor(app, survey):
+    response = Phone(app).open(survey["token"])
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "hr_survey_device=" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("chosen", ["", "abc", "9" * 30, "99999"])
+def test_opening_a_survey_for_no_waterbody_says_so(db, moment, login_as, chosen):
+    response = login_as("admin").post(
+        "/admin/surveys",
+        data={"waterbody": chosen, "opens_on": "2026-06-01", "closes_on": "2026-06-30"},
+    )
+    assert response.status_code == 422
+    assert "请选择河湖" in response.get_data(as_text=True)
+    assert surveys.list_surveys(db) == []

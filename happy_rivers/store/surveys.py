@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
@@ -311,7 +310,7 @@ def close_survey(db: Database, survey_id: int, *, actor: dict, ip: str | None = 
             entity="survey",
             entity_id=survey_id,
             after={k: closed[k] for k in ("sample_size", "rate")}
-            | {"refused": json.dumps(refusals(db, survey_id))},
+            | {"refused": refusals(db, survey_id)},
         )
     return get(db, survey_id)
 

@@ -89,6 +89,8 @@ def _render_answer(survey: dict, device: str, *, values=None, errors=None, statu
         status,
     )
     _keep_device(response, device)
+    # the form carries a token bound to this device: never kept by a cache for another visitor
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -214,9 +216,9 @@ def survey_open():
     values = {
         k: (request.form.get(k) or "").strip() for k in ("waterbody", "opens_on", "closes_on")
     }
-    waterbody = (
-        waterbodies.get(db, int(values["waterbody"])) if values["waterbody"].isdigit() else None
-    )
+    chosen = values["waterbody"]
+    # an id that long is no waterbody's (and would overflow SQLite's integers)
+    waterbody = waterbodies.get(db, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
     if waterbody is None:
         return _surveys_page(values, {"waterbody": gettext("请选择河湖")}, 422)
     try:
