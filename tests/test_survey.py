@@ -409,6 +409,12 @@ def test_changing_the_survey_result_needs_a_note_which_is_kept(app, db, moment, 
     assert db.execute("SELECT status FROM assessments WHERE id = ?", [aid]).fetchone()[0] == (
         "submitted"
     )
+    # the reviewer reads where A20 came from, and why it was changed, on the result page
+    page = login_as("reviewer").get(f"/assessments/{aid}").get_data(as_text=True)
+    cell = re.search(r'<p class="survey-source[^"]*">(.*?)</p>', page, re.S)
+    assert cell, "the provenance is on the result page"
+    assert f"满意度调查 #{survey['id']}" in cell.group(1) and "86.67%" in cell.group(1)
+    assert "已修改" in cell.group(1) and "补充了 2026-06 第二批纸质问卷 147 份" in cell.group(1)
 
 
 def test_the_survey_result_as_given_needs_no_note_and_is_recorded(

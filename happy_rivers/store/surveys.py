@@ -364,3 +364,17 @@ def keep_note(
             },
             pk=("assessment_id", "indicator"),
         )
+
+
+def provenance(db: Database, assessment_id: int) -> dict | None:
+    """Where an assessment's survey answer came from, for its result page: the survey (number,
+    dates, rate, sample size), whether the inspector changed the values, and their note."""
+    rows = list(
+        db.query(
+            "SELECT n.indicator, n.edited, n.note, s.id AS survey_id, s.opens_on, s.closes_on, "
+            "s.rate, s.sample_size FROM survey_notes n JOIN surveys s ON s.id = n.survey_id "
+            "WHERE n.assessment_id = ?",
+            [assessment_id],
+        )
+    )
+    return _decoded(rows[0]) if rows else None

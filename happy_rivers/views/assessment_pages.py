@@ -22,7 +22,7 @@ from happy_rivers.scoring.panel import (
 )
 from happy_rivers.scoring.process import compare
 from happy_rivers.scoring.process import settings as process_settings
-from happy_rivers.store import assessments, audit, panels, users
+from happy_rivers.store import assessments, audit, panels, surveys, users
 
 from .i18n import with_texts
 
@@ -266,6 +266,7 @@ def render_result(assessment: dict, review_form=None, panel_errors: dict | None 
         only_return=only_return,
         review_form=review_form,
         radar_svg=charts.result_radar(assessment, rubric),
+        survey_source=surveys.provenance(db, assessment["id"]),
         panel_errors=panel_errors or {},
         **result_context(assessment, panel),
     )
