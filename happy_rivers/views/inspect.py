@@ -223,7 +223,7 @@ def _survey_note_check(rubric, waterbody_id: int, answers: dict, form):
         return source, {}
     note = (form.data.get(f"{code}_note") or "").strip()
     if surveys.differs(source, answers[code]) and not note:
-        return source, {f"{code}.note": "与满意度调查的结果不同：请填写修改说明"}
+        return source, {f"{code}.note": gettext("与满意度调查的结果不同：请填写修改说明")}
     return source, {}
 
 
