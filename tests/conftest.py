@@ -5,6 +5,8 @@ import io
 import re
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from happy_rivers import create_app, scoring, store
 from happy_rivers.forms.inspection import form_data_from_answers
@@ -12,6 +14,29 @@ from happy_rivers.store import assessments, users, waterbodies
 from tests.answers import full_reservoir_answers, full_river_answers, river
 
 PASSWORD = "correct-horse-1"
+
+
+class Client(FlaskClient):
+    """Reads each answer whole and closes it, as a browser does, and closes the request body it
+    sent. A file-backed answer (a static file, evidence, an export) or a large upload's body
+    (werkzeug spools it to a temporary file) would otherwise stay open until the garbage
+    collector finds it, and its ResourceWarning — an error in this suite — would land on
+    whichever test runs then."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        response = super().open(*args, buffered=buffered, **kwargs)
+        body = response.request.environ.get("wsgi.input")
+        if body is not None:
+            body.close()
+        return response
+
+
+@pytest.fixture(autouse=True, scope="session")
+def closing_test_clients():
+    """Every app the tests create, not only the `app` fixture's, hands out a closing Client."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "test_client_class", Client)
+        yield
 
 
 @pytest.fixture
