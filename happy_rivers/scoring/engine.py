@@ -522,7 +522,7 @@ def with_points(explain: str, points: Decimal) -> Text:
 
 
 def _decide(rubric, total, dimensions, gates) -> tuple[str, list[str]]:
-    """The decision rules of RUBRIC.md, in their order, with the reasons in plain Chinese
+    """The decision rules of docs/scoring.md, in their order, with the reasons in plain Chinese
     (scoring.text: the pages show them in English too)."""
     if gates:
         return "rejected", [

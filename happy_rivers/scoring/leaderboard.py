@@ -1,4 +1,4 @@
-"""District and waterbody leaderboards (DESIGN.md, "Leaderboards").
+"""District and waterbody leaderboards (docs/process.md, "Leaderboards").
 
 Pure Python: the store hands over plain rows and title spans; nothing here knows about Flask or
 SQL. Scores are ``Decimal`` throughout and rounded half-up to 2 places, as shown on the page.

@@ -1,6 +1,6 @@
 """Numbers as scoring reads and shows them: Decimal in, half-up to the cent out.
 
-The one place for the rounding rule (DESIGN.md: scores, means and rates are shown rounded
+The one place for the rounding rule (docs/scoring.md: scores, means and rates are shown rounded
 half-up to 2 decimals, so 0.125 shows as 0.13 where binary floating point or Python's default
 half-even would show 0.12).
 """

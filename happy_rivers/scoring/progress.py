@@ -1,4 +1,4 @@
-"""Progress toward the 市级幸福河湖 targets (DESIGN.md, "Progress toward the targets").
+"""Progress toward the 市级幸福河湖 targets (docs/process.md, "Progress toward the targets").
 
 Pure Python: callers pass plain acceptance spans and dates; nothing here knows about Flask or SQL.
 Arithmetic is done in ``Decimal`` so that the figures shown (rounded half-up to 2 places) do not
@@ -19,7 +19,7 @@ from .numbers import round2
 
 TARGETS_FILE = Path(__file__).with_name("targets.toml")
 
-# Days in an average year; DESIGN.md converts days to years with this divisor.
+# Days in an average year; docs/process.md converts days to years with this divisor.
 DAYS_PER_YEAR = Decimal("365.25")
 # Length of the trailing window over which the current pace is measured.
 PACE_WINDOW = datetime.timedelta(days=365)

@@ -90,8 +90,8 @@ def edit_action(status: str, role: str) -> str | None:
 def title_change(kind: str, decision: str, holds_title: bool) -> str | None:
     """What a decision does to the waterbody's 市级幸福河湖 title: "grant", "revoke" or None.
 
-    Any accepted assessment grants the title when it is not held (DESIGN.md: "an accepted
-    assessment makes its waterbody a 市级幸福河湖"); a failed re-check revokes it (摘牌).
+    Any accepted assessment grants the title when it is not held (docs/process.md: an accepted
+    assessment makes its waterbody a 市级幸福河湖); a failed re-check revokes it (摘牌).
     """
     if decision == "accepted" and not holds_title:
         return "grant"

@@ -86,7 +86,7 @@ def initial(db: Database) -> None:
             "kind": str,  # self | acceptance | recheck
             "rubric_id": str,
             "rubric_version": str,
-            "answers": str,  # the answers JSON of RUBRIC.md, as typed (drafts may be partial)
+            "answers": str,  # the answers JSON of docs/scoring.md, as typed (drafts may be partial)
             "result": str,  # scoring result JSON, null while the answers are incomplete
             "total_cents": int,  # total × 100: exact sums for leaderboards without floats
             "computed_decision": str,

@@ -597,7 +597,7 @@ EXAMPLE_ANSWERS = {
 
 
 class Answers(Answer):
-    """The answers JSON of shared/RUBRIC.md, keyed by indicator code (A1–A20 for cq-river,
+    """The answers JSON of docs/scoring.md, keyed by indicator code (A1–A20 for cq-river,
     B1–B12 and A13–A20 for cq-reservoir); `gates` lists the manual gates that hold, each with
     its note. Each indicator's value is checked by the rubric (errors keyed like `A3.tp`)."""
 

@@ -430,7 +430,7 @@
 
   /**
    * What POST /assessments/<id>/preview answers (Preview.to_dict), from the rubric document and
-   * an answers object (RUBRIC.md "Answers JSON"), minus the texts (explanations and messages stay
+   * an answers object (docs/scoring.md, "The answers object"), minus the texts (explanations and messages stay
    * the server's): errors map each bad field to a short reason code instead of a sentence.
    */
   function preview(doc, answers) {
