@@ -1,9 +1,9 @@
 """The satisfaction survey (群众满意, A20): its questions, the rate and the sample size. Pure.
 
-DESIGN.md "Public participation": the overall question has five options weighted 100 / 80 / 60 /
-30 / 0; the rate is the mean weight of the valid responses, rounded half-up to 2 decimals; the
-sample size is the number of valid responses. A20 (`survey` kind) is then scored linearly on the
-rate by the rubric, and needs a sample of at least 100.
+docs/process.md, "The satisfaction survey (A20)": the overall question has five options
+weighted 100 / 80 / 60 / 30 / 0; the rate is the mean weight of the valid responses, rounded
+half-up to 2 decimals; the sample size is the number of valid responses. A20 (`survey` kind) is
+then scored linearly on the rate by the rubric, and needs a sample of at least 100.
 """
 
 from __future__ import annotations

@@ -361,45 +361,6 @@ def waterbody_registry(db: Database) -> None:
     db["waterbody_districts"].create_index(["district_code"])
 
 
-@migrations(name="0011_notifications")
-def notifications(db: Database) -> None:
-    # The in-app inbox: one row per recipient, written in the transaction of the event that
-    # causes it (a return, a decision, a submission, a panel naming, a notice ending). `kind`
-    # picks the message text (store/notifications.py TEXTS) and `params` (JSON) fills it, so
-    # the text is translated when shown, not frozen in the language of the moment.
-    # `dedupe` (optional) makes an event that may be reported more than once (a notice ending,
-    # a deadline coming due) reach each recipient once: unique per user.
-    db["notifications"].create(
-        {
-            "id": int,
-            "user_id": int,
-            "kind": str,
-            "params": str,
-            "assessment_id": int,
-            "waterbody_id": int,
-            "dedupe": str,
-            "created_at": str,
-            "read_at": str,
-        },
-        pk="id",
-        not_null={"user_id", "kind", "params", "created_at"},
-        foreign_keys=[
-            ("user_id", "users", "id"),
-            ("assessment_id", "assessments", "id"),
-            ("waterbody_id", "waterbodies", "id"),
-        ],
-    )
-    # the inbox, newest first, and the header's unread count: both one index range
-    db["notifications"].create_index(["user_id", "read_at", "id"])
-    db["notifications"].create_index(["user_id", "id"])
-    db.execute(
-        "CREATE UNIQUE INDEX idx_notifications_dedupe ON notifications (user_id, dedupe) "
-        "WHERE dedupe IS NOT NULL"
-    )
-    # optional e-mail copies of the notifications (sent only when SMTP is configured)
-    db["users"].add_column("email", str)
-
-
 @migrations(name="0010_publicity")
 def publicity(db: Database) -> None:
     # The day an accepting assessment made its waterbody a 市级幸福河湖: the decision date where
@@ -472,6 +433,45 @@ def publicity(db: Database) -> None:
         ],
     )
     db["publicity_objections"].create_index(["batch_id"])
+
+
+@migrations(name="0011_notifications")
+def notifications(db: Database) -> None:
+    # The in-app inbox: one row per recipient, written in the transaction of the event that
+    # causes it (a return, a decision, a submission, a panel naming, a notice ending). `kind`
+    # picks the message text (store/notifications.py TEXTS) and `params` (JSON) fills it, so
+    # the text is translated when shown, not frozen in the language of the moment.
+    # `dedupe` (optional) makes an event that may be reported more than once (a notice ending,
+    # a deadline coming due) reach each recipient once: unique per user.
+    db["notifications"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "kind": str,
+            "params": str,
+            "assessment_id": int,
+            "waterbody_id": int,
+            "dedupe": str,
+            "created_at": str,
+            "read_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "kind", "params", "created_at"},
+        foreign_keys=[
+            ("user_id", "users", "id"),
+            ("assessment_id", "assessments", "id"),
+            ("waterbody_id", "waterbodies", "id"),
+        ],
+    )
+    # the inbox, newest first, and the header's unread count: both one index range
+    db["notifications"].create_index(["user_id", "read_at", "id"])
+    db["notifications"].create_index(["user_id", "id"])
+    db.execute(
+        "CREATE UNIQUE INDEX idx_notifications_dedupe ON notifications (user_id, dedupe) "
+        "WHERE dedupe IS NOT NULL"
+    )
+    # optional e-mail copies of the notifications (sent only when SMTP is configured)
+    db["users"].add_column("email", str)
 
 
 @migrations(name="0012_surveys")
