@@ -7,25 +7,16 @@ every other list of assessments.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from happy_rivers import clock, scoring, store
 from happy_rivers.scoring import workflow
@@ -37,13 +28,13 @@ from happy_rivers.store import assessments, standings, waterbodies
 
 from . import charts, district_map
 from .charts import TARGET_STATUS_LABELS
+from .downloads import Column, common_notes, download, kind_label
 from .i18n import current_language, kind_labels, localized
 
 bp = Blueprint("board", __name__)
 
 # Dates outside this range are typing mistakes, not history or plans.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def targets():
@@ -385,14 +376,6 @@ def score2(value) -> str:
 # --- exports ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[Any], Any]
-    kind: str = "text"  # text | int | number (2 decimals) | date | datetime (Beijing time)
-    width: int = 12
-
-
 def _result(a: dict) -> dict:
     return a["result"] or {}
 
@@ -412,12 +395,6 @@ def _gates(a: dict) -> str:
     return "；".join(f"{g['code']} {g['name']}" for g in details) or "无"
 
 
-def _kind_label(code: str) -> str:
-    """The kind's Chinese label for the export's cells (the exports are written in Chinese)."""
-    kind = scoring.waterbody_kinds().get(code)
-    return kind.label if kind else code
-
-
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -428,7 +405,7 @@ def assessment_columns() -> list[Column]:
         Column("评估编号", lambda a: a["id"], "int", 9),
         Column("评估类型", lambda a: workflow.KIND_LABELS.get(a["kind"], a["kind"]), width=10),
         Column("河湖", lambda a: a["waterbody_name"], width=18),
-        Column("河湖类型", lambda a: _kind_label(a["waterbody_kind"]), width=9),
+        Column("河湖类型", lambda a: kind_label(a["waterbody_kind"]), width=9),
         Column("区县", lambda a: a["district_name"], width=14),
         Column("区县代码", lambda a: a["district_code"], width=10),
         Column("状态", lambda a: workflow.STATUS_LABELS.get(a["status"], a["status"]), width=10),
@@ -478,7 +455,7 @@ def waterbody_columns(extra: dict) -> list[Column]:
         Column("名次", lambda r: r.rank, "int", 6),
         Column("河湖", lambda r: r.name, width=18),
         Column("区县", lambda r: r.district, width=14),
-        Column("类型", lambda r: _kind_label(extra[r.id]["kind"]), width=8),
+        Column("类型", lambda r: kind_label(extra[r.id]["kind"]), width=8),
         Column("总分", lambda r: r.total, "number", 9),
         *(
             Column(d.name, lambda r, code=d.code: r.dimensions.get(code), "number", 10)
@@ -490,151 +467,6 @@ def waterbody_columns(extra: dict) -> list[Column]:
             width=12,
         ),
         Column("结论日期", lambda r: _day(extra[r.id]["decided_on"]), "date", 12),
-    ]
-
-
-# A cell starting with one of these is a formula to Excel, even in a CSV file.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(column: Column, value: Any) -> str:
-    if value is None:
-        return ""
-    if column.kind == "number":
-        return f"{Decimal(value):.2f}"
-    if column.kind == "date":
-        return value.isoformat()
-    if column.kind == "datetime":
-        return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if column.kind == "text" and text.startswith(FORMULA_START):
-        text = "'" + text  # shown as typed, never run
-    return text
-
-
-# Rows are encoded and handed to the server this many at a time: one write per batch, not per
-# row, and never more than a batch in memory.
-CSV_BATCH = 500
-
-
-def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (without it Excel reads the Chinese as mojibake), a batch
-    of rows at a time, as they are read."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    out.write("\ufeff")
-    writer.writerow([c.header for c in columns])
-    for n, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(c, c.value(row)) for c in columns])
-        if n % CSV_BATCH == 0:
-            yield out.getvalue().encode("utf-8")
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue().encode("utf-8")
-
-
-NUMBER_FORMATS = {"number": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
-
-
-def _xlsx_cell(sheet, column: Column, value: Any):
-    """A value as openpyxl should write it: plain values as they are, a cell where it needs a
-    number format or must stay text."""
-    if value is None:
-        return None
-    if column.kind == "text":
-        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-        if value.startswith("="):
-            cell = WriteOnlyCell(sheet, value)
-            cell.data_type = "s"  # typed text that starts with "=" stays text, never a formula
-            return cell
-        return value
-    number_format = NUMBER_FORMATS.get(column.kind)
-    if number_format is None:
-        return value
-    cell = WriteOnlyCell(sheet, value)
-    cell.number_format = number_format
-    return cell
-
-
-def xlsx_file(
-    title: str,
-    columns: list[Column],
-    rows: Iterable[Any],
-    notes: Callable[[int], list[tuple[str, str]]],
-) -> IO[bytes]:
-    """One sheet of data (header row, numbers as numbers, dates as dates) and one of notes
-    (given the number of rows), as a temporary file positioned at its start.
-
-    openpyxl's write-only mode writes each row to a temporary file as it is appended, so the
-    rows are never all in memory; the workbook is then zipped into another temporary file,
-    which the response sends in chunks. (A zip's directory comes last, so the file is complete
-    before its first byte can be sent.)
-    """
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for col, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = column.width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column.header)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 (the count is the notes')
-        sheet.append([_xlsx_cell(sheet, c, c.value(row)) for c in columns])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    about = book.create_sheet("说明")
-    about.column_dimensions["A"].width = 16
-    about.column_dimensions["B"].width = 80
-    for label, text in notes(count):
-        cell = WriteOnlyCell(about, label)
-        cell.font = bold
-        about.append([cell, _xlsx_cell(about, Column("", str), text)])
-    out = tempfile.TemporaryFile()
-    book.save(out)
-    out.seek(0)
-    return out
-
-
-def _file_chunks(file: IO[bytes]) -> Iterator[bytes]:
-    try:
-        while chunk := file.read(1 << 16):
-            yield chunk
-    finally:
-        file.close()
-
-
-def _download(
-    fmt: str,
-    name: str,
-    title: str,
-    columns: list[Column],
-    rows: Iterable[Any],
-    notes: Callable[[int], list[tuple[str, str]]],
-) -> Response:
-    """The export as a streamed download: rows are read, formatted and sent a batch at a time
-    (stream_with_context keeps the request's database connection open until the last one)."""
-    stamp = clock.beijing(clock.utc_now(), "%Y%m%d-%H%M")
-    if fmt == "csv":
-        # Flask adds "; charset=utf-8"
-        response = Response(stream_with_context(csv_chunks(columns, rows)), mimetype="text/csv")
-    else:
-        file = xlsx_file(title, columns, rows, notes)
-        size = os.fstat(file.fileno()).st_size
-        response = Response(_file_chunks(file), mimetype=XLSX_MIMETYPE)
-        response.content_length = size
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _common_notes() -> list[tuple[str, str]]:
-    return [
-        ("导出时间", clock.beijing(clock.utc_now(), "%Y-%m-%d %H:%M（北京时间）")),
-        ("导出人", f"{current_user.display_name}（{current_user.username}）"),
     ]
 
 
@@ -703,7 +535,7 @@ def export_assessments(fmt: str):
 
     def notes(count: int) -> list[tuple[str, str]]:
         return [
-            *_common_notes(),
+            *common_notes(),
             ("范围", scope_name or "全市"),
             (
                 "状态",
@@ -719,16 +551,16 @@ def export_assessments(fmt: str):
         ]
 
     name = "assessments" + (f"-{filters['district']}" if filters["district"] else "")
-    return _download(fmt, name, "评估记录", assessment_columns(), rows, notes)
+    return download(fmt, name, "评估记录", assessment_columns(), rows, notes)
 
 
 def _standings_notes(filters: BoardFilters, as_of: date | None) -> list[tuple[str, str]]:
-    notes = _common_notes()
+    notes = common_notes()
     if as_of:
         notes.append(("截至日期", as_of.isoformat()))
     if filters.year and not as_of:
         notes.append(("年份", f"{filters.year} 年作出结论的评估"))
-    notes.append(("类型", _kind_label(filters.kind) if filters.kind else "全部类型"))
+    notes.append(("类型", kind_label(filters.kind) if filters.kind else "全部类型"))
     return notes
 
 
@@ -744,7 +576,7 @@ def export_districts(fmt: str):
     name = f"district-leaderboard-{as_of.isoformat()}" + (
         f"-{filters.kind}" if filters.kind else ""
     )
-    return _download(fmt, name, "区县排行榜", DISTRICT_COLUMNS, rows, lambda _n: notes)
+    return download(fmt, name, "区县排行榜", DISTRICT_COLUMNS, rows, lambda _n: notes)
 
 
 @bp.get("/exports/leaderboard-waterbodies.<any(csv, xlsx):fmt>")
@@ -761,4 +593,4 @@ def export_waterbodies(fmt: str):
         ("排序规则", "按最近一次结论的总分从高到低；总分相同的并列，按河湖编号排列"),
     ]
     name = "waterbody-leaderboard" + "".join(f"-{v}" for v in (filters.year, filters.kind) if v)
-    return _download(fmt, name, "河湖排行榜", waterbody_columns(extra), ranked, lambda _n: notes)
+    return download(fmt, name, "河湖排行榜", waterbody_columns(extra), ranked, lambda _n: notes)

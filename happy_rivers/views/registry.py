@@ -32,10 +32,11 @@ from happy_rivers.forms import waterbody_file
 from happy_rivers.store import registry, waterbodies
 
 from .auth import actor, client_ip, roles_required
+from .downloads import XLSX_MIMETYPE
 
 bp = Blueprint("registry", __name__, cli_group=None)
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MIMETYPE}
 # An uploaded file waits here, under the upload folder, between the preview and the commit
 # (named by a random token; the commit deletes it).

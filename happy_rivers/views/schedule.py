@@ -14,7 +14,7 @@ from happy_rivers.translations import N_
 from .auth import roles_required
 
 # the board's export machinery (streamed CSV, XLSX with a notes sheet): one place for exports
-from .board import Column, _common_notes, _download, _kind_label
+from .downloads import Column, common_notes, download, kind_label
 
 bp = Blueprint("schedule", __name__)
 
@@ -84,7 +84,7 @@ def columns() -> list[Column]:
         Column("事项", lambda r: ITEM_LABELS[r["kind"]], width=10),
         Column("河湖", lambda r: r["waterbody_name"], width=18),
         Column("区县", lambda r: r["district_name"], width=14),
-        Column("类型", lambda r: _kind_label(r["waterbody_kind"]), width=8),
+        Column("类型", lambda r: kind_label(r["waterbody_kind"]), width=8),
         Column("起算日期", lambda r: r["since"], "date", 12),
         Column("起算依据", lambda r: BASIS_LABELS[r["basis"]], width=14),
         Column("到期日期", lambda r: r["due_on"], "date", 12),
@@ -111,7 +111,7 @@ def export(fmt: str):
 
     def notes(count: int) -> list[tuple[str, str]]:
         return [
-            *_common_notes(),
+            *common_notes(),
             ("范围", scope),
             ("事项", ITEM_LABELS.get(chosen["kind"] or "", "复核到期和整改期限")),
             ("日期", "全部" if chosen["window"] == "all" else "已逾期和即将到期"),
@@ -123,7 +123,7 @@ def export(fmt: str):
     name = f"schedule-{today.isoformat()}" + (
         f"-{chosen['district']}" if chosen["district"] else ""
     )
-    return _download(fmt, name, "日程", columns(), rows, notes)
+    return download(fmt, name, "日程", columns(), rows, notes)
 
 
 def markers(waterbody_id: int) -> list[dict]:
