@@ -1141,8 +1141,8 @@ def test_openapi_describes_every_route_of_the_blueprint(app, api):
             described += 1
     # 12 operations of the brief + this document itself + 5 of the expert panel
     # + GET/PUT a waterbody (registry) + 6 of 公示 (publish, read, objection, resolution,
-    # naming, the public notices)
-    assert described == 26
+    # naming, the public notices) + the public named list
+    assert described == 27
 
 
 def test_openapi_operations_document_their_errors_and_refs_resolve(api):

@@ -732,6 +732,22 @@ def test_everybody_reads_the_public_notices(api_world, api_token, role):
     assert [b["id"] for b in response.get_json()["batches"]] == [api_world["batch"]]
 
 
+@pytest.mark.parametrize("role", [None, "reviewer", "yubei", "e1", "admin"])
+def test_everybody_reads_the_named_list(api_world, api_token, db, role):
+    response = api_token(role).get("/public/named")
+    assert response.status_code == 200
+    named = response.get_json()["waterbodies"]
+    holders = {
+        r["id"]: r
+        for r in db.query("SELECT id, accepted_on FROM waterbodies WHERE status = 'accepted'")
+    }
+    assert holders, "the story names waterbodies"
+    assert {w["waterbody_id"] for w in named} == set(holders)
+    assert all(w["named_on"] == holders[w["waterbody_id"]]["accepted_on"] for w in named)
+    assert "后河" not in {w["name"] for w in named}  # accepted, but waiting for its notice
+    assert not set(named[0]) & {"total", "assessment_id", "inspector", "reviewer", "status"}
+
+
 # --- upgrading a database, and racing writers ---------------------------------------------
 
 

@@ -66,7 +66,7 @@ class ApiId(IntegerConverter):
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("api_id", ApiId))
 
 # Views that answer without a token: the public description.
-PUBLIC_ENDPOINTS = {"api.openapi", "api.public_publicity"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.public_publicity", "api.public_named"}
 
 HTTP_MESSAGES = {
     400: "请求无效",

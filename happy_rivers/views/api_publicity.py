@@ -1,5 +1,6 @@
 """公示 and 命名 in the JSON API (routes of the api blueprint): /api/v1/publicity… for
-administrators, /api/v1/public/publicity for anybody (no token).
+administrators; /api/v1/public/publicity (the open notices) and /api/v1/public/named (the named
+list, 名录 — what 命名 produces) for anybody (no token).
 
 The same store functions as the pages (views/publicity.py); the conventions of views/api.py:
 401 without a token, 403 for another role, 404 for a batch or objection that does not exist,
@@ -12,7 +13,7 @@ from flask import jsonify, url_for
 from pydantic import Field
 
 from happy_rivers import store
-from happy_rivers.store import publicity
+from happy_rivers.store import public, publicity
 
 from .api import ApiError, body_as, bp, client_ip, invalid, require_role
 from .api_schemas import TEXT, ApiModel, Id, IsoDate, Say, documented
@@ -255,6 +256,28 @@ def public_publicity():
                     ],
                 }
                 for b in batches
+            ]
+        }
+    )
+
+
+@bp.get("/public/named")
+def public_named():
+    """The named list (名录) as the public pages show it: no token needed, nothing internal."""
+    return jsonify(
+        {
+            "waterbodies": [
+                {
+                    "waterbody_id": w["id"],
+                    "name": w["name"],
+                    "kind": w["kind"],
+                    "district_code": w["district_code"],
+                    "district": w["district_name"],
+                    "river_chief": w["river_chief"],
+                    "named_on": w["accepted_on"],
+                    "grade": w["grade"],
+                }
+                for w in public.named(store.get_db())
             ]
         }
     )

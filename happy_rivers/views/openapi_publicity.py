@@ -85,7 +85,22 @@ class PublicNotices(Answer):
     batches: list[PublicBatch]
 
 
-MODELS = [*REQUEST_MODELS, PublicityBatch, Objection, PublicNotices]
+class NamedWaterbody(Answer):
+    waterbody_id: Positive
+    name: str
+    kind: Annotated[str, documented(enum=lambda: list(waterbody_kinds()))]
+    district_code: str
+    district: str
+    river_chief: str | None
+    named_on: date
+    grade: str | None
+
+
+class NamedList(Answer):
+    waterbodies: list[NamedWaterbody]
+
+
+MODELS = [*REQUEST_MODELS, PublicityBatch, Objection, PublicNotices, NamedList]
 
 LOCATION = {"Location": {"schema": {"type": "string"}, "description": "the batch"}}
 
@@ -147,6 +162,14 @@ OPERATIONS = {
         {200: ("Open notices", PublicNotices)},
         description="What the public page shows: each waterbody, its kind and district; no "
         "scores, people or objections.",
+        public=True,
+    ),
+    "api.public_named": Operation(
+        "publicNamed",
+        "The named 市级幸福河湖 (名录; no token needed)",
+        {200: ("Every waterbody holding the title, newest naming first", NamedList)},
+        description="What the public pages show: name, kind, district, river chief, naming "
+        "date and grade; nothing internal.",
         public=True,
     ),
 }
