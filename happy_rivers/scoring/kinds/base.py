@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +54,7 @@ class Part:
         return self.named or self.label
 
 
-class Kind:
+class Kind(ABC):
     """One kind of indicator, everything about it in one place.
 
     A subclass names itself (`name`, as rubric files write `kind = "…"`) and defines:
@@ -64,6 +65,8 @@ class Kind:
     - parts(ind): its form fields; answer(ind, values) reads them back into the answer;
     - demo(ind, rng, quality): a plausible answer for the demo data and the benchmark;
     - partial: the template (templates/inspect/kinds/…) that lays its fields out on the form.
+
+    score, parts and demo are abstract: a kind without one is refused when it is registered.
     """
 
     name: str = ""
@@ -72,11 +75,13 @@ class Kind:
     def prepare(self, ind: Indicator) -> Any:
         return ind
 
+    @abstractmethod
     def score(self, prepared: Any, value: Any) -> Scoring:
-        raise NotImplementedError
+        """Every kind defines this (see the class docstring)."""
 
+    @abstractmethod
     def parts(self, ind: Indicator) -> tuple[Part, ...]:
-        raise NotImplementedError
+        """Every kind defines this (see the class docstring)."""
 
     def answer(self, ind: Indicator, values: dict[str | None, Any]) -> Any:
         """The answer from its fields' values (numbers already read), None when left blank:
@@ -127,8 +132,9 @@ class Kind:
         with this kind's defaults filled in."""
         return dict(ind.params)
 
+    @abstractmethod
     def demo(self, ind: Indicator, rng: random.Random, quality: float) -> Any:
-        raise NotImplementedError
+        """Every kind defines this (see the class docstring)."""
 
     def rule(self, ind: Indicator, value: Any) -> Scored:
         """Score one answer on its own, the explanation written out (the panel checks each
