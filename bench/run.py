@@ -12,7 +12,9 @@
    /healthz measured in the same run. Saves go to one draft per connection (each kept save
    answers 303 and is one version on); each submit takes a fresh draft from a pool (two per
    river), so the run is bounded in count as well.
-4. The same saves and submits under 50 concurrent connections (--concurrent).
+4. The same saves and submits under 50 concurrent connections (--concurrent): back to back
+   (the machine's write throughput), and paced, each connection waiting --think ms (500)
+   after each answer.
 5. Each board cold: real decisions through the API, each followed by one timed view of every
    board, the first rotating (--decisions, default 30).
 6. Worker peak memory, then an export of every assessment as CSV and XLSX (time, the serving
@@ -77,6 +79,7 @@ class Endpoint:
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     warmup: bool = True
+    think_ms: int = 0  # paced: each connection waits this long after an answer (wrk delay())
     result: dict | None = None
     note: str = ""
 
@@ -236,6 +239,8 @@ def run_wrk(
         lines.append(f"body\t{ep.body}")
     lines += [f"header\t{k}: {v}" for k, v in ep.headers.items()]
     lines += [f"item\t{i}\t{v}" for i, v in ep.items]
+    if ep.think_ms:
+        lines.append(f"think\t{ep.think_ms}")
     spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # one connection per thread: the pool and track modes rely on strict request/response turns
     cmd = [
@@ -590,6 +595,13 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrent", type=int, default=CONCURRENT, help="connections of the concurrent writes"
     )
     parser.add_argument(
+        "--think",
+        type=int,
+        default=500,
+        metavar="MS",
+        help="paced concurrent writes: each connection's wait between saves (default 500)",
+    )
+    parser.add_argument(
         "--export-ceiling",
         type=float,
         default=2048,
@@ -673,8 +685,9 @@ def main(argv: list[str] | None = None) -> int:
         drafts = fx.drafts
         # the saves go to river drafts only, one per connection: one form body fits them all
         river_drafts = [(d["id"], d["version"]) for d in drafts if d["rubric_id"] == "cq-river"]
-        # the submit pool in two: the 2-connection run and the concurrent one
-        half = len(fx.submit_pool_river) // 2
+        # the submit pool in three: the 2-connection run, the concurrent one and the paced one
+        third = len(fx.submit_pool_river) // 3
+        pools = [fx.submit_pool_river[i * third : (i + 1) * third] for i in range(3)]
         river = fx.answers["cq-river"]
         save_body = form_body("cq-river", river, csrf, "save")
         submit_body = form_body("cq-river", river, csrf, "submit")
@@ -711,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
                 302,
                 TARGET_WARM,
                 mode="pool",
-                items=[(i, 1) for i in fx.submit_pool_river[:half]],
+                items=[(i, 1) for i in pools[0]],
                 body=submit_body,
                 headers=form_headers,
                 warmup=False,
@@ -742,16 +755,47 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=False,
             ),
             Endpoint(
-                f"POST submit ×{min(args.concurrent, len(fx.submit_pool_river) - half)} conns",
+                f"POST submit ×{min(args.concurrent, len(pools[1]))} conns",
                 "POST",
                 "/assessments/{id}/edit",
                 "/assessments/<int:assessment_id>/edit",
                 302,
                 mode="pool",
-                items=[(i, 1) for i in fx.submit_pool_river[half:]],
+                items=[(i, 1) for i in pools[1]],
                 body=submit_body,
                 headers=form_headers,
                 warmup=False,
+            ),
+            # The same 50 savers at a pace: each waits --think ms after its answer before the
+            # next save (100 saves/s at the default 500 ms, far beyond a city's inspectors).
+            # Back to back, the rows above measure the machine's throughput instead: with every
+            # connection always waiting, the mean latency is connections / throughput
+            # (Little's law) whatever the code does.
+            Endpoint(
+                f"POST draft save ×{min(args.concurrent, len(river_drafts))} paced",
+                "POST",
+                "/assessments/{id}/edit",
+                "/assessments/<int:assessment_id>/edit",
+                303,
+                mode="track",
+                items=river_drafts[: args.concurrent],
+                body=save_body,
+                headers=form_headers,
+                warmup=False,
+                think_ms=args.think,
+            ),
+            Endpoint(
+                f"POST submit ×{min(args.concurrent, len(pools[2]))} paced",
+                "POST",
+                "/assessments/{id}/edit",
+                "/assessments/<int:assessment_id>/edit",
+                302,
+                mode="pool",
+                items=[(i, 1) for i in pools[2]],
+                body=submit_body,
+                headers=form_headers,
+                warmup=False,
+                think_ms=args.think,
             ),
         ]
         workers = workers_of(proc.pid)
@@ -865,6 +909,11 @@ def main(argv: list[str] | None = None) -> int:
             result += f" FAILED {bad or ''} {transport or ''}"
             failures.append(f"{ep.name}: unexpected responses {bad}, transport errors {transport}")
         notes = [ep.note] if ep.note else []
+        if ep in concurrent and not ep.think_ms:
+            # back to back: every connection always waits, so the mean latency is fixed by
+            # the throughput (Little's law), not by any wait inside a request
+            bound = len(ep.items[: args.concurrent]) / r["rps"] * 1000
+            notes.append(f"Little's law: {bound:.0f} ms mean, measured {r['mean_us'] / 1000:.0f}")
         if ep.mode == "pool":
             notes.append(f"{r['sent']} of {len(ep.items)} drafts")
             if r["sent"] >= len(ep.items):

@@ -10,6 +10,7 @@
 --   mode    fixed | pool | track
 --   threads N                            (must equal wrk -t; one connection per thread)
 --   item    ID<TAB>VERSION               (any number)
+--   think   MS                           (optional: each connection waits MS after an answer)
 --
 -- fixed: every thread cycles through the items (or sends path/body as they are).
 -- pool:  each item is sent once (e.g. one submit per draft); a thread stops when its share is
@@ -69,6 +70,13 @@ function init(args)
   next_item = thread_index + 1
   if spec.mode == "track" then
     mine = spec.items[thread_index + 1]
+  end
+  if spec.think then
+    -- wrk calls delay() before each request and leaves it out of the latency
+    local ms = tonumber(spec.think)
+    delay = function()
+      return ms
+    end
   end
   if spec.mode == "fixed" then
     -- wrk then skips handing every body to Lua: a 190 KB page copied into Lua per response

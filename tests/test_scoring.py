@@ -1305,6 +1305,31 @@ def test_preview_projects_the_decision_of_complete_answers():
         )
 
 
+def test_a_complete_previews_result_is_the_result_score_gives():
+    """A save stores the preview's result instead of scoring again: the same, field for field,
+    on generated answers of both rubrics (gates, floors, every grade), and none for a draft."""
+    import random
+
+    from happy_rivers.store.demo import demo_answers
+
+    seen = set()
+    for rubric in (RIVER, RESERVOIR):
+        for seed in range(150):
+            rng = random.Random(seed)
+            answers = demo_answers(rubric, rng, rng.choice((0.3, 0.9, 0.97, 1.0)))
+            if seed % 5 == 0:
+                answers["gates"] = {"G1": "督察通报"}
+            preview = scoring.preview(rubric, answers)
+            if not preview.complete:
+                assert preview.result is None
+                continue
+            expected = scoring.score(rubric, answers)
+            assert preview.result.to_dict() == expected.to_dict()
+            assert preview.decision == expected.decision
+            seen.add(expected.decision)
+    assert seen == {"accepted", "conditional", "rejected"}
+
+
 def test_preview_shows_gates_that_already_hold_on_a_partial_draft():
     answers = {"A3": CLASS3_RIVER | {"tp": 1}, "gates": {"G2": "督察交办"}}
     body = scoring.preview(RIVER, answers).to_dict()

@@ -237,6 +237,8 @@ class Preview:
     # know the decision. The decision itself once it is certain (a gate, or complete answers).
     gates: dict[str, str] = field(default_factory=dict)
     decision: str | None = None
+    # complete answers: their full result, what score() gives
+    result: Result | None = None
 
     @property
     def complete(self) -> bool:
@@ -414,8 +416,7 @@ def _apply_panel(
 def preview(rubric: Rubric, answers: Any, panel: Any = None) -> Preview:
     """Score what can be scored of partial answers (drafts), for running subtotals."""
     results, errors, missing = _evaluate(rubric, answers)
-    if panel is not None:
-        _apply_panel(rubric, panel, results, errors, missing)
+    summaries = _apply_panel(rubric, panel, results, errors, missing) if panel is not None else {}
     ticked: dict[str, str] = {}
     if isinstance(answers, dict):
         ticked, gate_errors = _manual_gates(rubric, answers.get("gates"))
@@ -432,12 +433,15 @@ def preview(rubric: Rubric, answers: Any, panel: Any = None) -> Preview:
         for g in rubric.gates
         if g.code in (ticked.keys() | held.keys())
     }
-    decision = None
+    decision = result = None
+    if not missing and not errors:
+        # complete: the full result from the indicators just evaluated, as score() would give
+        # it (a save keeps it; scoring the answers again was a third of a save's scoring)
+        result = _result(rubric, answers, results, summaries, ticked)
+        decision = result.decision
     if gates:
         decision = "rejected"  # any gate is a rejection, whatever the rest will be
-    elif not missing and not errors:
-        decision = score(rubric, answers, panel).decision
-    return Preview(results, errors, missing, subtotals, gates, decision)
+    return Preview(results, errors, missing, subtotals, gates, decision, result)
 
 
 def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
@@ -457,7 +461,12 @@ def score(rubric: Rubric, answers: Any, panel: Any = None) -> Result:
         errors[code] = missing_answer(rubric, code)
     if errors:
         raise InvalidAnswers(errors)
+    return _result(rubric, answers, results, summaries, ticked)
 
+
+def _result(rubric: Rubric, answers: Any, results: dict, summaries: dict, ticked: dict) -> Result:
+    """The result of complete, valid answers from their evaluated indicators (with the panel's
+    points applied) and the manual gates ticked."""
     dimensions: dict[str, DimensionResult] = {}
     total = ZERO
     for code, name, dim_max, floor, codes in _plan(rubric).dimensions:

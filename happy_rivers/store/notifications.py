@@ -84,18 +84,20 @@ def add(
         return 0
     stamp = now()
     encoded = json.dumps(params, ensure_ascii=False, sort_keys=True)
-    written = []
     with write(db):
-        for user_id in recipients:
-            cursor = db.execute(
+        # one statement for every recipient (a submission notifies each reviewer): RETURNING
+        # gives the ones written, without those the dedupe key already had
+        written = [
+            row[0]
+            for row in db.execute(
                 "INSERT OR IGNORE INTO notifications "
                 "(user_id, kind, params, assessment_id, waterbody_id, dedupe, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [user_id, kind, encoded, assessment_id, waterbody_id, dedupe, stamp],
-            )
-            if cursor.rowcount:
-                written.append(user_id)
-        _mail_after_commit(db, written, {"kind": kind, "params": params})
+                "SELECT value, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY value "
+                "RETURNING user_id",
+                [kind, encoded, assessment_id, waterbody_id, dedupe, stamp, json.dumps(recipients)],
+            ).fetchall()
+        ]
+        _mail_after_commit(db, sorted(written), {"kind": kind, "params": params})
     return len(written)
 
 

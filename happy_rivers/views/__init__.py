@@ -59,3 +59,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(survey.bp)
     # the API authenticates with bearer tokens, not cookies, so CSRF does not apply to it
     auth.csrf.exempt(api.bp)
+    helpers.check_urls_are_plain(app)

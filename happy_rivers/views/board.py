@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -130,7 +130,7 @@ def year_choices() -> list[int]:
 
 
 def ranking_rule() -> str:
-    return RANKING_RULE_EN if str(get_locale() or "zh") == "en" else RANKING_RULE
+    return RANKING_RULE_EN if current_language() == "en" else RANKING_RULE
 
 
 # --- pages --------------------------------------------------------------------------------

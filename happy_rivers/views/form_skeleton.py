@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import render_template
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from happy_rivers import scoring
@@ -30,17 +30,26 @@ from happy_rivers.forms.inspection import (
 from happy_rivers.scoring.kinds import kind_of
 from happy_rivers.scoring.water import PARAMETER_NAMES
 
-from .i18n import translate
+from .i18n import current_language, translate
 
 # Placeholders are "\0<slot number>\0": NUL never occurs in a template, a label or a rubric
 # text, and escaping leaves it alone.
 MARK = "\x00"
 
 
+_param_labels: dict[str, dict[str, str]] = {}
+
+
 def param_labels() -> dict[str, str]:
     """The water parameters' names in the page's language (their message ids are the Chinese
     names, which templates/inspect/_form_texts.html translates for the page's script as well)."""
-    return {p: ("pH" if p == "ph" else gettext(name)) for p, name in PARAMETER_NAMES.items()}
+    language = current_language()
+    labels = _param_labels.get(language)
+    if labels is None:
+        labels = _param_labels[language] = {
+            p: ("pH" if p == "ph" else gettext(name)) for p, name in PARAMETER_NAMES.items()
+        }
+    return labels
 
 
 def water_text(wq: scoring.WaterQuality | None) -> Markup:
@@ -202,7 +211,7 @@ _skeletons: dict[tuple[int, str], tuple[scoring.Rubric, Skeleton]] = {}
 
 
 def skeleton(rubric: scoring.Rubric) -> Skeleton:
-    key = (id(rubric), str(get_locale() or "zh"))
+    key = (id(rubric), current_language())
     found = _skeletons.get(key)
     if found is None:
         found = _skeletons[key] = (rubric, _build(rubric))
@@ -238,7 +247,7 @@ def language_partial(name: str, rubric: scoring.Rubric | None = None) -> Markup:
     """A template that depends on nothing but the page's language (and the rubric, if given),
     rendered once per language: the form's texts for its script (two dozen translations), the
     evidence form's list of indicators. Kept with the rubric, as skeletons are."""
-    key = (name, id(rubric), str(get_locale() or "zh"))
+    key = (name, id(rubric), current_language())
     found = _partials.get(key)
     if found is None:
         found = _partials[key] = (rubric, Markup(render_template(name, rubric=rubric)))

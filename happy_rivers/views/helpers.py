@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -134,7 +134,42 @@ def returned_count() -> int:
     return assessments.count_returned(store.get_db(), current_user.scope)
 
 
+# (script root, endpoint, values) → URL, for templates. A page builds about thirty URLs, most
+# the same on every page (stylesheets, scripts, the navigation), and werkzeug's builder costs
+# ~8 µs each. A URL depends only on these while the app has no url_defaults, host matching or
+# SERVER_NAME, so it is kept. Bounded: `next=<this page>` links make one entry per page.
+_urls: dict[tuple, str] = {}
+URLS_LIMIT = 4096
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """flask.url_for, remembered. Blueprint-relative endpoints (".x"), options (_external, …)
+    and unhashable values go straight to Flask."""
+    if endpoint[0] == "." or not has_request_context():
+        return current_app.url_for(endpoint, **values)
+    try:
+        key = (request.script_root, endpoint, *values.items())
+        url = _urls.get(key)
+    except TypeError:
+        return current_app.url_for(endpoint, **values)
+    if url is None:
+        url = current_app.url_for(endpoint, **values)
+        if any(name[0] == "_" for name in values):
+            return url
+        if len(_urls) >= URLS_LIMIT:
+            _urls.clear()
+        _urls[key] = url
+    return url
+
+
+def check_urls_are_plain(app: Flask) -> None:
+    """template_url_for's assumption, checked once every blueprint is registered."""
+    if app.url_default_functions or app.config.get("SERVER_NAME") or app.url_map.host_matching:
+        raise RuntimeError("template_url_for assumes URLs depend on the endpoint and values only")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.filters["param_name"] = lambda p: PARAMETER_NAMES.get(p, p)
     # {{ waterbody.kind|kind_label }}: 河流, River, … from the kinds table
     app.jinja_env.filters["kind_label"] = lambda code: kind_labels().get(code, code)

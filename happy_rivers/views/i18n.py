@@ -10,12 +10,14 @@ installation. README, "Translations", says how a string gets its English.
 from pathlib import Path
 
 from flask import Flask, g, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from happy_rivers import scoring
 from happy_rivers.scoring.waterbodies import waterbody_kinds
 from happy_rivers.store import panels
-from happy_rivers.translations import translate
+from happy_rivers.translations import current_language, translate
 
 from .auth import safe_next
 
@@ -53,13 +55,13 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals["gettext"] = _template_gettext
 
     app.jinja_env.filters["tr"] = translate
 
     @app.context_processor
     def language_context():
-        lang = str(get_locale() or "zh")
-        return {"current_lang": lang, "languages": LANGUAGES}
+        return {"current_lang": current_language(), "languages": LANGUAGES}
 
     @app.get("/lang/<lang>")
     def set_language(lang: str):
@@ -68,21 +70,42 @@ def init_app(app: Flask) -> None:
         return redirect(safe_next(request.args.get("next")) or url_for("inspect.index"))
 
 
+# (language, message id, autoescape) → the finished text of a `{{ _('…') }}` without values.
+# A page asks for about sixty of them; through Jinja's newstyle wrapper each costs a catalog
+# lookup, a Markup and a `%` every time. The catalogs never change in a running process, so
+# the result is kept. Bounded: a template that translated data would otherwise grow it forever.
+_constant_texts: dict[tuple[str, str, bool], str] = {}
+CONSTANT_TEXTS_LIMIT = 20_000
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """Jinja's newstyle `gettext` (jinja2.ext._make_new_gettext), the same text for the same
+    call: the translation is Markup when autoescaping, and always a format string ("%%" is
+    "%"), so that a text reads the same with and without values."""
+    autoescape = context.eval_ctx.autoescape
+    if not variables:
+        key = (current_language(), string, autoescape)
+        found = _constant_texts.get(key)
+        if found is not None:
+            return found
+    text = _translations().ugettext(string)
+    if autoescape:
+        text = Markup(text)
+    text = text % variables
+    if not variables:
+        if len(_constant_texts) >= CONSTANT_TEXTS_LIMIT:
+            _constant_texts.clear()
+        _constant_texts[key] = text
+    return text
+
+
 def _translations():
     try:
         return g._request_translations
     except AttributeError:
         g._request_translations = get_translations()
         return g._request_translations
-
-
-def current_language() -> str:
-    """ "zh" or "en", looked up once per app context (like Flask-Babel's own locale)."""
-    try:
-        return g._request_language
-    except AttributeError:
-        g._request_language = str(get_locale() or "zh")
-        return g._request_language
 
 
 def with_texts(assessment: dict, rubric, panel: dict | None = None) -> dict | None:

@@ -29,6 +29,7 @@ from happy_rivers.forms.evidence import photo_metadata
 from happy_rivers.forms.inspection import (
     answer_codes,
     answers_from_form,
+    bound_form,
     differences,
     field_name,
     form_class,
@@ -190,7 +191,7 @@ def assessment_new(waterbody_id: int):
         abort(404)
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
     answers = _with_survey(rubric, waterbody_id, {"gates": {}})
-    form = form_class(rubric)(formdata=None, data=form_data_from_answers(rubric, answers))
+    form = bound_form(form_class(rubric), data=form_data_from_answers(rubric, answers))
     preview = scoring.preview(rubric, answers)
     return _render_form(_blank_assessment(waterbody, kind), rubric, form, preview, {})
 
@@ -278,7 +279,8 @@ def assessment_create(waterbody_id: int):
         flash(gettext("评估类型无效"), "error")
         return redirect(url_for("inspect.waterbody_detail", waterbody_id=waterbody_id))
     rubric = scoring.rubric_for_waterbody(waterbody["kind"])
-    form = form_class(rubric)()  # the CSRF token was checked by CSRFProtect before the view
+    # the CSRF token was checked by CSRFProtect before the view
+    form = bound_form(form_class(rubric), formdata=request.form or None)
     if _posts_answers(form):
         return _create_with_answers(waterbody, kind, rubric, form, key)
 
@@ -366,9 +368,8 @@ def _create_with_answers(waterbody, kind, rubric, form, key):
         _attach_errors(form, typed)
         flash(gettext("标出的字段有误，草稿尚未保存；更正后再保存。"), "error")
         return _render_form(blank, rubric, form, preview, typed), 422
-    scored = (
-        scoring.score(rubric, answers).to_dict() if not errors and not preview.missing else None
-    )
+    # complete and valid: the preview holds the full result (what scoring.score gives)
+    scored = preview.result.to_dict() if not errors and not preview.missing else None
     action = "submit" if wants_submit else "save"
 
     def create() -> Answer:
@@ -514,13 +515,13 @@ def assessment_edit(assessment_id: int):
         if action == "save":  # an inspector's open form: a closed survey pre-fills A20
             answers = _with_survey(rubric, assessment["waterbody_id"], answers)
         data = form_data_from_answers(rubric, answers) | _survey_notes(rubric, assessment["id"])
-        form = Form(formdata=None, data=data | {"version": assessment["version"]})
+        form = bound_form(Form, data=data | {"version": assessment["version"]})
         preview = scoring.preview(rubric, answers)
         return _render_form(assessment, rubric, form, preview, {})
 
     # No form.validate(): it would only check the CSRF token again, which CSRFProtect did
     # before this view (views/auth.py); the answers are checked by scoring below.
-    form = Form(formdata=_resolved_formdata(rubric, assessment))
+    form = bound_form(Form, formdata=_resolved_formdata(rubric, assessment))
     answers, errors, preview = _score_form(rubric, form)
     survey_source, note_errors = _survey_note_check(
         rubric, assessment["waterbody_id"], answers, form
@@ -531,7 +532,7 @@ def assessment_edit(assessment_id: int):
     wants_submit = request.form.get("action") == "submit" and action == "save"
     scored = None
     if not errors and not preview.missing:
-        scored = scoring.score(rubric, answers).to_dict()
+        scored = preview.result.to_dict()  # the full result, as scoring.score gives it
     try:
         version = int(form.version.data or 0)
     except ValueError:
@@ -698,7 +699,7 @@ def assessment_preview(assessment_id: int):
     """Running subtotals while typing: scores what can be scored, never writes."""
     assessment = load_assessment(assessment_id)
     rubric = rubric_of(assessment)
-    form = form_class(rubric)(formdata=MultiDict(request.form), meta={"csrf": False})
+    form = bound_form(form_class(rubric), formdata=request.form)
     _answers, errors, preview = _score_form(rubric, form)
     body = preview.to_dict()
     body["errors"] = {field_name(k): v for k, v in _typed_errors(form, errors).items()}

@@ -19,6 +19,9 @@ from werkzeug.exceptions import HTTPException
 
 from happy_rivers import scoring
 from happy_rivers.scoring.client import document_revision
+from happy_rivers.translations import N_
+
+from .i18n import current_language
 
 bp = Blueprint("pwa", __name__)
 
@@ -29,6 +32,58 @@ SHELL_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
 NOT_PRECACHED = ("vendor/workbox/", SERVICE_WORKER_SOURCE)
 
 _digests: dict[tuple[str, int, int], str] = {}
+
+# The offline client's texts (static/js/offline.js reads them from the page's JSON block,
+# templates/pwa/_client.html). {n}, {label} and {status} are filled in by the script.
+OFFLINE_TEXTS = {
+    "offline": N_("当前离线：填写的内容保存在本机，联网后自动同步"),
+    "restored": N_("已恢复本机未同步的内容"),
+    "restored_stale": N_(
+        "已恢复本机未同步的内容；其中 %(n)s 项在服务器上已被他人修改，保存时将显示对照"
+    ),
+    "queued": N_("已离线保存，联网后自动同步"),
+    "pending_here": N_("本页有待同步的内容，联网后自动同步"),
+    "synced": N_("已同步 %(n)s 项"),
+    "signed_out": N_("登录已过期：请重新登录后自动同步"),
+    "badge_label": N_("待同步 %(n)s 项"),
+    "conflict": N_("「%(label)s」与他人的修改冲突，尚未同步"),
+    "open_conflict": N_("打开冲突对照"),
+    "invalid": N_("「%(label)s」未通过检查，尚未同步"),
+    "open_invalid": N_("打开表单查看错误"),
+    "refused": N_("「%(label)s」被服务器拒绝（%(status)s）"),
+    "discard": N_("放弃此项"),
+    "take_photo": N_("拍照取证"),
+    "photo_preparing": N_("正在读取拍摄时间、地点并压缩照片……"),
+    "photo_label": N_("证明材料「%(name)s」"),
+    "photo_sending": N_("正在上传……"),
+    "photo_queued": N_("已保存在本机，联网后自动上传"),
+    "photo_waiting": N_("待上传"),
+    "photo_uploaded": N_("已上传"),
+    "sign_out_confirm": N_(
+        "本机还有 %(n)s 项未同步的内容。退出后它们将从本机删除，无法恢复。仍要退出吗？"
+    ),
+}
+# the script's placeholders, given as the values of the texts' own
+PLACEHOLDERS = {"n": "{n}", "label": "{label}", "status": "{status}", "name": "{name}"}
+_offline_texts: dict[str, dict[str, str]] = {}
+
+
+def offline_texts() -> dict[str, str]:
+    """OFFLINE_TEXTS in the page's language. Every signed-in page carries them, so they are
+    translated once per language rather than two dozen times per page."""
+    language = current_language()
+    texts = _offline_texts.get(language)
+    if texts is None:
+        texts = _offline_texts[language] = {
+            key: gettext(text, **{k: v for k, v in PLACEHOLDERS.items() if f"%({k})s" in text})
+            for key, text in OFFLINE_TEXTS.items()
+        }
+    return texts
+
+
+@bp.app_context_processor
+def offline_client():
+    return {"offline_texts": offline_texts}
 
 
 def _digest(path: Path) -> str:
