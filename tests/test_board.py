@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 
 import pytest
 
 from happy_rivers import clock
 from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
-from happy_rivers.scoring.progress import Target
+from happy_rivers.scoring.progress import AcceptanceSpan, Target, cumulative_series, progress
 from happy_rivers.store import assessments, waterbodies
 from happy_rivers.views import board, charts
 from tests.answers import river
 from tests.conftest import build_history, decide, get_page, waterbody_id
 
+SVG = "{http://www.w3.org/2000/svg}"
 ROLES = ("admin", "reviewer", "yubei", "beibei")
 PAGES = ("/progress", "/leaderboard/districts", "/leaderboard/waterbodies", "/exports")
 
@@ -440,6 +442,66 @@ def test_step_corners():
         (d(2025, 6, 1), 3),
         (d(2025, 6, 1), 1),
     ]
+
+
+def a_long_history() -> tuple[list, dict, list[Target], date]:
+    """40 acceptances a week apart: a step line of 80 corners, two targets ahead."""
+    spans = [AcceptanceSpan(date(2025, 1, 6) + timedelta(weeks=i)) for i in range(40)]
+    as_of = date(2025, 12, 1)
+    targets = [
+        Target(2027, 100, date(2027, 12, 31), "2027 年 100 条"),
+        Target(2030, 300, date(2030, 12, 31), "2030 年 300 条"),
+    ]
+    series = cumulative_series(spans, spans[0].accepted_on, as_of)
+    return series, progress(spans, as_of, targets), targets, as_of
+
+
+def dots_by_series(svg: str) -> dict[str, list[tuple[float, float]]]:
+    """(cx, cy) of each dot, by series class (serie-N)."""
+    root = ET.fromstring(svg)
+    overlay = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "plot overlay")
+    return {
+        next(c for c in serie.get("class").split() if c.startswith("serie-")): [
+            (float(c.get("cx")), float(c.get("cy"))) for c in serie.iter(f"{SVG}circle")
+        ]
+        for serie in overlay
+    }
+
+
+def test_step_line_has_no_corner_dots_but_keeps_its_labelled_last_point():
+    series, report, targets, as_of = a_long_history()
+    svg = str(charts.progress_chart(series, report, targets, as_of, "进度"))
+    dots = dots_by_series(svg)
+    # the step line: only the dot of its printed label "已验收 40", at its last corner
+    (last,) = dots["serie-0"]
+    label = re.search(r'<text x="([\d.]+)" y="([\d.]+)" class="label">已验收 40<', svg)
+    assert label, "the last point's label is not printed"
+    # pygal prints a label one font size right of and below its dot
+    assert (float(label.group(1)), float(label.group(2))) == pytest.approx(
+        (last[0] + charts.FONT_SIZE, last[1] + charts.FONT_SIZE * 4 / 3), abs=0.02
+    )
+    end = re.search(r'class="series serie-0[^"]*"[^>]*><path d="([^"]+)"', svg).group(1)
+    assert [float(v) for v in end.split()[-2:]] == pytest.approx(last, abs=0.02)
+    # the goals keep theirs: each required pace line (today → deadline) and the projection
+    assert len(dots["serie-1"]) == len(dots["serie-2"]) == 2
+    assert len(dots["serie-3"]) == 3
+    assert len(re.findall("<circle", svg)) == 1 + 2 + 2 + 3
+
+
+def test_chart_coordinates_are_written_with_at_most_two_decimals():
+    series, report, targets, as_of = a_long_history()
+    for svg in (
+        str(charts.progress_chart(series, report, targets, as_of, "进度")),
+        str(charts.district_bar_chart([("渝北区", 3), ("北碚区", 1), ("江北区", 7)])),
+    ):
+        numbers = [
+            number
+            for name, value in re.findall(r' ([\w-]+)="([^"]*)"', svg)
+            if name in ("d", "x", "y", "cx", "cy", "width", "height", "transform")
+            for number in re.findall(r"[\d.]+", value)
+        ]
+        assert len(numbers) > 50
+        assert not [n for n in numbers if re.search(r"\.\d{3}", n)]
 
 
 def test_district_bar_chart_leaves_out_zeros_and_prints_counts():

@@ -85,12 +85,19 @@ COMMON: dict[str, Any] = {
 }
 
 
-def _render(chart, label: str) -> Markup:
+def _render(chart, label: str, *, bare_series: Iterable[int] = ()) -> Markup:
+    """The chart as one self-contained SVG string. ``bare_series``: the numbers of the series
+    whose dots are drawn only where a label is printed (a step line's corners say nothing the
+    line does not, and were half the progress page's chart bytes)."""
+    bare = {f"serie-{n}" for n in bare_series}
+
     def self_contained(root):
         """Drop <script> (pygal's inline config), comments (links to pygal.org) and the <desc>
         tooltip data only pygal's script reads (a third of the progress page's bytes); turn the
         <style> into presentation attributes plus static/css/charts.css; drop the tooltip, which
         only pygal's script shows (its style="opacity: 0" is inline CSS too)."""
+        if bare:
+            _drop_unlabelled_dots(root, bare)
         for parent in list(root.iter()):
             for child in list(parent):
                 tag = str(child.tag).rsplit("}", 1)[-1] if child.tag is not etree.Comment else ""
@@ -100,6 +107,7 @@ def _render(chart, label: str) -> Markup:
                     parent.remove(child)
                 elif "tooltip" in _classes(child):
                     parent.remove(child)
+        _round_coordinates(root)
         root.set("role", "img")
         root.set("aria-label", label)  # ElementTree escapes attribute values too
         return root
@@ -107,6 +115,42 @@ def _render(chart, label: str) -> Markup:
     chart.add_xml_filter(self_contained)
     # Safe: pygal generated every byte and escaped every text it was given (tests check it).
     return Markup(chart.render(is_unicode=True))
+
+
+def _drop_unlabelled_dots(root, series: set[str]) -> None:
+    """Remove the dots of these series (by class serie-N) that carry no printed label; pygal
+    marks a labelled dot with a <desc class="label"> (removed later with the other <desc>)."""
+    for node in list(root.iter()):
+        if "series" not in _classes(node) or not series.intersection(_classes(node)):
+            continue
+        for dots in list(node):
+            if "dots" in _classes(dots) and not any(
+                "label" in _classes(child) for child in dots if _tag(child) == "desc"
+            ):
+                node.remove(dots)
+
+
+def _tag(element) -> str:
+    return str(element.tag).rsplit("}", 1)[-1]
+
+
+# pygal writes coordinates as Python prints floats (cx="62.33309205109055"); two decimals are a
+# hundredth of a pixel at the chart's size, so the rest is bytes only.
+_GEOMETRY = ("d", "x", "y", "cx", "cy", "x1", "y1", "x2", "y2", "width", "height", "transform")
+_NUMBER = re.compile(r"-?\d*\.\d+(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
+
+
+def _compact(match: re.Match) -> str:
+    text = f"{float(match.group(0)):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _round_coordinates(root) -> None:
+    for element in root.iter():
+        for name in _GEOMETRY:
+            value = element.get(name)
+            if value:
+                element.set(name, _NUMBER.sub(_compact, value))
 
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "charts.css"
@@ -314,7 +358,8 @@ def progress_chart(
     )
     for line_title, values, options, _colour in lines:
         chart.add(line_title, values, **options)
-    return _render(chart, title)
+    # the actual line (series 0) keeps only its labelled dot; the goals' dots mark the goals
+    return _render(chart, title, bare_series=[0])
 
 
 def district_bar_chart(
