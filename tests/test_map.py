@@ -14,6 +14,7 @@ import pytest
 from happy_rivers import scoring
 from happy_rivers.store import assessments, users, waterbodies
 from happy_rivers.store.districts import DISTRICTS
+from happy_rivers.views import district_map
 from tests.answers import full_river_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +142,43 @@ def test_progress_map_has_38_coded_shapes_coloured_by_their_counts(login_as, nam
     assert legend == ["0", "1", "2", "3", "4", "5"]
     # nothing styled inline (the CSP allows no inline style)
     assert "style=" not in ET.tostring(svg, encoding="unicode")
+
+
+def absolute_rings(data: str) -> list[list[tuple[int, int]]]:
+    """An SVG path's subpaths as absolute points, read by the SVG rules: M/L absolute, m/l
+    relative, a command's numbers repeat it (after M, as L; after m, as l), Z closes."""
+    rings: list[list[tuple[int, int]]] = []
+    x = y = 0
+    for command, numbers in re.findall(r"([MmLlZz])([^MmLlZz]*)", data):
+        values = [int(n) for n in re.findall(r"-?\d+", numbers)]
+        assert len(values) % 2 == 0 and not re.search(r"\.", numbers), (command, numbers)
+        for i in range(0, len(values), 2):
+            dx, dy = values[i], values[i + 1]
+            x, y = (x + dx, y + dy) if command in "ml" else (dx, dy)
+            if command in "Mm" and i == 0:
+                rings.append([])
+            rings[-1].append((x, y))
+    return rings
+
+
+def test_map_path_data_draws_exactly_the_projected_boundary_points(login_as):
+    """The compact path data (relative, implicit repeats) is read back to the same whole-unit
+    points as projecting the boundary file gives, ring by ring, for all 38 districts."""
+    svg = map_svg(login_as("admin").get("/progress").get_data(as_text=True))
+    drawn = {p.get("data-code"): p.get("d") for p in svg.iter(f"{SVG}path") if p.get("data-code")}
+    project = district_map.projection()
+    document = json.loads(GEOMETRY.read_text(encoding="utf-8"))
+    for district in document["districts"]:
+        expected = []
+        for ring in district["rings"]:
+            points = [tuple(round(v) for v in project(lon, lat)) for lon, lat in ring]
+            expected.append([p for i, p in enumerate(points) if i == 0 or p != points[i - 1]])
+        data = drawn[district["code"]]
+        assert absolute_rings(data) == expected, district["name"]
+        assert data.count("M") == len(expected) == data.count("Z")
+        assert re.fullmatch(r"(M\d+,\d+(l[-\d, ]+)?Z)+", data)  # relative lines, no L
+    # about 32 KB for the 38 shapes, was 73 KB with absolute L pairs
+    assert sum(len(d) for d in drawn.values()) < 40_000
 
 
 def test_map_follows_the_date_and_each_new_title(login_as, db, named):

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from flask_babel import gettext
@@ -77,8 +78,8 @@ def projection() -> Projection:
     return Projection(west, north, scale, kx, (north - south) * scale + 2 * MARGIN)
 
 
-def _ring_path(ring: list, project: Projection) -> tuple[str, list]:
-    """Path data of one ring, and its points (repeats of the last point dropped)."""
+def ring_points(ring: list, project: Projection) -> list[tuple[int, int]]:
+    """A ring's points in whole viewBox units, repeats of the previous point dropped."""
     # whole units: at 760 units across, one is about 0.6 km and a quarter millimetre on A4
     kept: list[tuple[int, int]] = []
     for lon, lat in ring:
@@ -86,7 +87,24 @@ def _ring_path(ring: list, project: Projection) -> tuple[str, list]:
         point = (round(x), round(y))
         if not kept or point != kept[-1]:
             kept.append(point)
-    return "M" + "L".join(f"{x},{y}" for x, y in kept) + "Z", kept
+    return kept
+
+
+def path_data(rings: Iterable[list[tuple[int, int]]]) -> str:
+    """SVG path data of closed rings, compactly: an absolute move to each ring's first point,
+    then relative lines with implicit repeats (`M424,293l-1-1 1-2-2-2Z`). The steps of a
+    boundary are a unit or two, so this is under half the bytes of absolute `L424,293` pairs,
+    and being whole numbers the points are exactly the same."""
+    parts = []
+    for points in rings:
+        steps = [d for (x1, y1), (x2, y2) in pairwise(points) for d in (x2 - x1, y2 - y1)]
+        data = [f"M{points[0][0]},{points[0][1]}", "l" if steps else ""]
+        for i, step in enumerate(steps):
+            if i and step >= 0:  # a minus sign separates numbers by itself
+                data.append(" " if i % 2 == 0 else ",")  # between pairs, within a pair
+            data.append(str(step))
+        parts.append("".join(data) + "Z")
+    return "".join(parts)
 
 
 def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -106,18 +124,14 @@ def shapes() -> tuple[Shape, ...]:
     project = projection()
     out = []
     for district in _document()["districts"]:
-        parts, largest = [], []
-        for ring in district["rings"]:
-            data, kept = _ring_path(ring, project)
-            parts.append(data)
-            if len(kept) > len(largest):
-                largest = kept
+        rings = [ring_points(ring, project) for ring in district["rings"]]
+        largest = max(rings, key=len)
         xs, ys = [p[0] for p in largest], [p[1] for p in largest]
         out.append(
             Shape(
                 district["code"],
                 district["name"],
-                "".join(parts),
+                path_data(rings),
                 _centroid(largest),
                 (max(xs) - min(xs), max(ys) - min(ys)),
             )
