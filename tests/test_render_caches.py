@@ -7,6 +7,7 @@ the page follows.
 """
 
 import random
+import re
 
 import pytest
 from flask import render_template_string, url_for
@@ -133,3 +134,44 @@ def test_the_form_page_shows_the_saved_values_after_other_forms(login_as, db):
     assert 'value="87.5"' in filled
     assert 'value="87.5"' not in empty
     assert 'id="version" name="version" type="hidden" value="2"' in filled
+
+
+def _header(html: str) -> str:
+    return html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+
+
+def test_the_header_shows_each_users_own_name_badges_token_and_way_back(app, db, login_as):
+    """Users of the same role one after the other, in both languages: the cached header keeps
+    nobody's name, count, token or page."""
+    from happy_rivers.store import notifications
+
+    db.execute("UPDATE users SET display_name = '张<三>' WHERE username = 'yubei'")
+    db.execute("UPDATE users SET display_name = '李四' WHERE username = 'beibei'")
+    yubei_id = db.execute("SELECT id FROM users WHERE username = 'yubei'").fetchone()[0]
+    with app.app_context():
+        notifications.add(db, [yubei_id], "returned", {"id": 1, "kind": "self", "waterbody": "x"})
+    db.conn.commit()
+    yubei, beibei = login_as("yubei"), login_as("beibei")
+    for lang in ("zh", "en", "zh"):
+        for browser, name, unread, path in (
+            (yubei, "张&lt;三&gt;", True, "/waterbodies"),
+            (beibei, "李四", False, "/schedule"),
+            (yubei, "张&lt;三&gt;", True, "/schedule"),
+        ):
+            header = _header(get_page(browser, f"{path}?lang={lang}"))
+            assert f'<span class="who">{name} ·' in header
+            assert ('id="unread-count"' in header) is unread
+            assert re.search(r'id="unread-count"[^>]*>1<', header) or not unread
+            token = re.search(r'name="csrf_token" value="([^"]+)"', header).group(1)
+            assert token == browser.token
+            other = "en" if lang == "zh" else "zh"
+            assert f'href="/lang/{other}?next={path}?lang%3D{lang}"' in header
+            assert ("Waterbodies" in header) is (lang == "en")
+
+
+def test_signed_out_pages_have_the_header_without_the_session_part(client, login_as):
+    login_as("admin")  # a signed-in header cached first must not show to a visitor
+    page = client.get("/login").get_data(as_text=True)
+    header = _header(page)
+    assert 'class="who"' not in header and "csrf_token" not in header
+    assert 'href="/lang/en?next=/login?"' in header

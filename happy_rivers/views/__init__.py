@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         api,
         auth,
         board,
+        header,
         headers,
         helpers,
         i18n,
@@ -37,7 +38,7 @@ def init_app(app: Flask) -> None:
     helpers.init_app(app)
     headers.init_app(app)
     panel.init_app(app)
-    inbox.init_app(app)
+    header.init_app(app)
     for module in (
         auth,
         inspect,

@@ -4,13 +4,11 @@ import json
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import gettext
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from happy_rivers import clock, store
+from happy_rivers import clock
 from happy_rivers.scoring import DECISION_LABELS, workflow
 from happy_rivers.scoring.water import PARAMETER_NAMES
-from happy_rivers.store import assessments
 from happy_rivers.translations import N_
 
 from .i18n import kind_labels, localized
@@ -127,13 +125,6 @@ def public_links() -> list[tuple[str, str]]:
     return [(path, label) for path, label in OTHER_PAGES.items() if path in rules]
 
 
-def returned_count() -> int:
-    """Returned assessments waiting for this inspector's district: the badge in the header."""
-    if not current_user.is_authenticated or current_user.role != "inspector":
-        return 0
-    return assessments.count_returned(store.get_db(), current_user.scope)
-
-
 # (script root, endpoint, values) → URL, for templates. A page builds about thirty URLs, most
 # the same on every page (stylesheets, scripts, the navigation), and werkzeug's builder costs
 # ~8 µs each. A URL depends only on these while the app has no url_defaults, host matching or
@@ -192,5 +183,4 @@ def init_app(app: Flask) -> None:
             "field_id": field_id,
             "audit_diff": audit_diff,
             "new_idempotency_key": new_key,
-            "returned_count": returned_count,
         }

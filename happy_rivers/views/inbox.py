@@ -108,22 +108,3 @@ def email():
     notifications.set_email(store.get_db(), actor(), value or None, ip=client_ip())
     flash(gettext("已保存通知邮箱。") if value else gettext("已取消邮件通知。"), "success")
     return redirect(url_for("inbox.inbox"), 303)
-
-
-HEADER_CAP = 100
-
-
-def unread_badge() -> str:
-    """The header's badge: this user's unread notifications ("" for none, "99+" beyond)."""
-    if not current_user.is_authenticated:
-        return ""
-    count = notifications.unread_count(store.get_db(), current_user.id, cap=HEADER_CAP)
-    if count >= HEADER_CAP:
-        return f"{HEADER_CAP - 1}+"
-    return str(count) if count else ""
-
-
-def init_app(app) -> None:
-    @app.context_processor
-    def inbox_helpers():
-        return {"unread_notifications": unread_badge}
