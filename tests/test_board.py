@@ -488,6 +488,21 @@ def test_step_line_has_no_corner_dots_but_keeps_its_labelled_last_point():
     assert len(re.findall("<circle", svg)) == 1 + 2 + 2 + 3
 
 
+def test_lines_are_drawn_at_their_series_widths():
+    """The step line is 3 wide, the pace lines 2 (progress_chart's stroke_style), not the
+    hairline of pygal's .reactive rule; the line is the only mark of the steps."""
+    series, report, targets, as_of = a_long_history()
+    root = ET.fromstring(str(charts.progress_chart(series, report, targets, as_of, "进度")))
+    widths = {
+        next(c for c in g.get("class").split() if c.startswith("serie-")): [
+            p.get("stroke-width") for p in g.iter(f"{SVG}path") if "line" in p.get("class")
+        ]
+        for g in root.iter(f"{SVG}g")
+        if "series" in (g.get("class") or "").split() and g.find(f"{SVG}path") is not None
+    }
+    assert widths == {"serie-0": ["3"], "serie-1": ["2"], "serie-2": ["2"], "serie-3": ["2"]}
+
+
 def test_chart_coordinates_are_written_with_at_most_two_decimals():
     series, report, targets, as_of = a_long_history()
     for svg in (

@@ -215,6 +215,15 @@ def _apply_chart_rules(root, css: str) -> None:
             ):
                 for name, value in declarations.items():
                     element.set(name, value)
+    # A series' line width (add(…, stroke_style={"width": 3})) sits on its <g>, and the
+    # .reactive rule's width 1 on the line itself wins over it, in pygal's own CSS as here: put
+    # the series' width on its line, or every line is a hairline (the step line looked bold
+    # only through its dots at every corner, which are gone).
+    for series in root.iter():
+        if "series" in _classes(series) and series.get("stroke-width"):
+            for line in series.iter():
+                if "line" in _classes(line):
+                    line.set("stroke-width", series.get("stroke-width"))
 
 
 def stylesheet() -> str:
