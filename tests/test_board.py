@@ -28,6 +28,7 @@ from happy_rivers import clock
 from happy_rivers.scoring.leaderboard import RANKING_RULE, RANKING_RULE_EN
 from happy_rivers.scoring.progress import AcceptanceSpan, Target, cumulative_series, progress
 from happy_rivers.store import assessments, waterbodies
+from happy_rivers.store.districts import DISTRICTS
 from happy_rivers.views import board, charts
 from tests.answers import river
 from tests.conftest import build_history, decide, get_page, waterbody_id
@@ -363,6 +364,42 @@ def test_empty_database_progress_and_boards(login_as):
 
 
 # --- a decision shows everywhere at once ----------------------------------------------------
+
+
+def test_progress_page_weight_on_a_two_year_history(login_as, db):
+    """/progress stays light as the history grows: 150 titles, each decided on a day of its
+    own over two years (300 corners in each step line), spread over the 41 districts and
+    zones, each with a point on the map. Measured 108 KB: the page around the charts 15 KB,
+    the two cumulative charts 11 + 8 KB, the district bars 14 KB, the map 60 KB (boundaries
+    32 KB, the 150 points 15 KB). It was 257 KB with a dot at every corner (~170 bytes each),
+    coordinates of 15 digits and the boundaries as absolute L pairs (63 KB). What still grows
+    is ~14 bytes a corner per step line and ~100 bytes a point. The budget is on the charts
+    and the map, 94 KB of the 108: 98 KB is 5 % of room, and any one of those three
+    regressions breaks it (the smallest, coordinates unrounded, makes 103 KB). The page as a
+    whole has a looser bound, as its frame (base.html) changes for reasons of its own."""
+    start = date(2025, 1, 6)
+    for i in range(150):
+        code, _name, _kind = DISTRICTS[i % len(DISTRICTS)]
+        name = f"河{i:03d}"
+        waterbodies.create(
+            db,
+            {
+                "name": name,
+                "kind": "river",
+                "district": code,
+                "lon": 106.0 + (i % 30) * 0.1,
+                "lat": 29.0 + (i // 30) * 0.3,
+            },
+        )
+        decide(db, name, river(), (start + timedelta(days=4 * i + i // 5)).isoformat())
+    page = login_as("admin").get("/progress?as_of=2026-12-31")
+    assert page.status_code == 200
+    html_text = page.get_data(as_text=True)
+    assert "已验收 150" in html_text and html_text.count('class="wb-point"') == 150
+    figures = re.findall(r"<svg.*?</svg>", html_text, re.S)
+    assert len(figures) == 4  # the cumulative chart, its close-up, the district bars, the map
+    assert sum(len(svg.encode()) for svg in figures) < 98_000
+    assert len(page.get_data()) < 130_000
 
 
 def test_decision_shows_on_leaderboard_and_progress_at_once(login_as, history, db):
