@@ -556,6 +556,14 @@ def test_chart_coordinates_are_written_with_at_most_two_decimals():
         assert not [n for n in numbers if re.search(r"\.\d{3}", n)]
 
 
+def test_bar_chart_labels_have_no_hover_title_and_nothing_for_pygal_script():
+    svg = str(charts.district_bar_chart([("渝北区", 2), ("巫溪县", 1)], "区县"))
+    # the one <title> is the chart's; pygal hovered 巫溪县 with "0", its position
+    assert re.findall(r"<title>([^<]*)</title>", svg) == ["区县"]
+    assert "巫溪县" in svg and re.search(r'class="value[^"]*"[^>]*>2<', svg)
+    assert "tooltip-trigger" not in svg and ' class=""' not in svg and 'rx="0"' not in svg
+
+
 def test_district_bar_chart_leaves_out_zeros_and_prints_counts():
     svg = str(charts.district_bar_chart([("渝北区", 2), ("北碚区", 0), ("<b>区</b>", 1)]))
     assert "北碚区" not in svg

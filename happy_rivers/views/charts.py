@@ -107,6 +107,7 @@ def _render(chart, label: str, *, bare_series: Iterable[int] = ()) -> Markup:
                     parent.remove(child)
                 elif "tooltip" in _classes(child):
                     parent.remove(child)
+        _drop_leftovers(root)
         _round_coordinates(root)
         root.set("role", "img")
         root.set("aria-label", label)  # ElementTree escapes attribute values too
@@ -132,6 +133,27 @@ def _drop_unlabelled_dots(root, series: set[str]) -> None:
 
 def _tag(element) -> str:
     return str(element.tag).rsplit("}", 1)[-1]
+
+
+def _drop_leftovers(root) -> None:
+    """What pygal writes for its script or for nothing: the tooltip-trigger class (no rule
+    and no script uses it), empty classes, zero corner radii, and the hover <title> of each
+    y-axis label, which repeats the label on a line chart and on the bar chart is the
+    label's position (巫溪县 hovered read "0")."""
+    for element in root.iter():
+        classes = _classes(element)
+        if "tooltip-trigger" in classes:
+            classes.remove("tooltip-trigger")
+            element.set("class", " ".join(classes))
+        if element.get("class") == "":
+            del element.attrib["class"]
+        for radius in ("rx", "ry"):
+            if element.get(radius) == "0":
+                del element.attrib[radius]
+        if {"axis", "y"} <= set(classes):
+            for guides in element:
+                for title in [t for t in guides if _tag(t) == "title"]:
+                    guides.remove(title)
 
 
 # pygal writes coordinates as Python prints floats (cx="62.33309205109055"); two decimals are a
