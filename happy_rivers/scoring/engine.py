@@ -253,6 +253,11 @@ class Preview:
     def decision_label(self) -> str | None:
         return DECISION_LABELS.get(self.decision) if self.decision else None
 
+    @property
+    def total(self) -> Decimal:
+        """The running total: what the subtotals add up to so far."""
+        return round2(sum(self.subtotals.values(), Decimal(0)))
+
     def to_dict(self) -> dict:
         wq = self.water_quality
         return {
@@ -265,7 +270,7 @@ class Preview:
             "missing": self.missing,
             "complete": self.complete,
             "subtotals": {c: str(v) for c, v in self.subtotals.items()},
-            "total": str(round2(sum(self.subtotals.values(), Decimal(0)))),
+            "total": str(self.total),
             "gates": [{"code": c, "note": n} for c, n in self.gates.items()],
             "decision": self.decision,
             "decision_label": self.decision_label,

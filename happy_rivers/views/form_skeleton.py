@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import render_template
 from flask_babel import gettext
@@ -55,13 +56,20 @@ def param_labels() -> dict[str, str]:
 def water_text(wq: scoring.WaterQuality | None) -> Markup:
     """The water-quality line under the parameters, or what it waits for."""
     if wq is None:
+        return _water_line(current_language(), None, ())
+    return _water_line(current_language(), wq.label, tuple(wq.limiting))
+
+
+@lru_cache(maxsize=256)  # six classes × the limiting parameters that occur, per language
+def _water_line(language: str, label: str | None, limiting: tuple[str, ...]) -> Markup:
+    if label is None:
         return escape(gettext("填齐各项参数后显示水质类别"))
-    label = gettext("劣Ⅴ") if wq.label == "劣Ⅴ" else wq.label
+    label = gettext("劣Ⅴ") if label == "劣Ⅴ" else label
     names = param_labels()
-    limiting = escape(gettext("、")).join(escape(names.get(p, p)) for p in wq.limiting)
+    shown = escape(gettext("、")).join(escape(names.get(p, p)) for p in limiting)
     return Markup(
         f"{escape(gettext('水质类别：'))}<strong>{escape(gettext('%(label)s 类', label=label))}"
-        f"</strong>{escape(gettext('，限制因子：'))}{limiting}"
+        f"</strong>{escape(gettext('，限制因子：'))}{shown}"
     )
 
 
