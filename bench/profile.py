@@ -18,6 +18,7 @@ import argparse
 import sqlite3
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,8 +91,16 @@ def main() -> int:
                 (version,) = conn.execute(
                     "SELECT version FROM assessments WHERE id = ?", [draft]
                 ).fetchone()
+            # with a fresh idempotency key, as every rendered form carries one
             return client.post(
-                url, data=data | {"version": version, "action": "save", "csrf_token": token}
+                url,
+                data=data
+                | {
+                    "version": version,
+                    "action": "save",
+                    "csrf_token": token,
+                    "idempotency_key": str(uuid.uuid4()),
+                },
             )
 
     decide = None

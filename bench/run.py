@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -241,6 +242,7 @@ def run_wrk(
     lines += [f"item\t{i}\t{v}" for i, v in ep.items]
     if ep.think_ms:
         lines.append(f"think\t{ep.think_ms}")
+    lines.append(f"keyprefix\t{uuid.uuid4().hex[:8]}")
     spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # one connection per thread: the pool and track modes rely on strict request/response turns
     cmd = [
@@ -543,8 +545,9 @@ def form_body(rubric_id: str, answers: dict, csrf: str, action: str) -> str:
     data = form_data_from_answers(scoring.load_rubric(rubric_id), answers)
     data = {k: ("y" if v is True else v) for k, v in data.items()}
     data |= {"csrf_token": csrf, "action": action}
-    # {version} stays literal for wrk.lua to fill in per request
-    return urlencode(data, doseq=True) + "&version={version}"
+    # {version} and {key} stay literal for wrk.lua to fill in per request: the version the page
+    # showed, and the fresh idempotency key each rendered form carries (views/idempotency.py)
+    return urlencode(data, doseq=True) + "&version={version}&idempotency_key={key}"
 
 
 def routes(app) -> set[str]:

@@ -11,6 +11,7 @@
 --   threads N                            (must equal wrk -t; one connection per thread)
 --   item    ID<TAB>VERSION               (any number)
 --   think   MS                           (optional: each connection waits MS after an answer)
+--   keyprefix HEX8                        ({key} in the body becomes a fresh UUID per request)
 --
 -- fixed: every thread cycles through the items (or sends path/body as they are).
 -- pool:  each item is sent once (e.g. one submit per draft); a thread stops when its share is
@@ -57,8 +58,20 @@ local function read_spec(path)
   end
 end
 
+-- {key}: a fresh idempotency key (a UUID) per request, as every rendered form carries one; the
+-- spec's keyprefix is new for each wrk run, the thread and the request count make it unique
+local function fresh_key()
+  return string.format("%s-%04x-4000-8000-%012x", spec.keyprefix or "00000000", thread_index, sent)
+end
+
 local function fill(template, item)
-  if template == nil or item == nil then
+  if template == nil then
+    return template
+  end
+  if template:find("{key}", 1, true) then
+    template = template:gsub("{key}", fresh_key())
+  end
+  if item == nil then
     return template
   end
   return (template:gsub("{id}", item.id):gsub("{version}", tostring(item.version)))

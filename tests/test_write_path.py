@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from happy_rivers import scoring
 from happy_rivers.forms import FlaskForm, wtforms_translations
 from happy_rivers.forms.inspection import InspectionForm
@@ -104,3 +106,33 @@ def test_the_rendered_form_after_a_refused_submit_carries_a_working_token(login_
     )
     assert again.status_code == 303
     assert assessments.get(db, aid)["answers"]["A1"] == 92
+
+
+def test_nested_writes_roll_back_alone_and_commit_with_the_outer(db):
+    """store.write inside store.write is a savepoint: a failing inner write leaves the outer
+    one's rows, twice over (the savepoint name is reused), and nothing is kept when the outer
+    fails; after-commit callbacks follow their savepoint."""
+    from happy_rivers import store
+
+    db.execute("CREATE TABLE t (n INTEGER)")
+    ran = []
+    with store.write(db):
+        db.execute("INSERT INTO t VALUES (1)")
+        for n in (2, 3):
+            with pytest.raises(ValueError), store.write(db):
+                db.execute("INSERT INTO t VALUES (?)", [n])
+                store.after_commit(db, lambda n=n: ran.append(n))
+                with store.write(db):  # nested twice under the same name
+                    db.execute("INSERT INTO t VALUES (?)", [n * 10])
+                raise ValueError
+        with store.write(db):
+            db.execute("INSERT INTO t VALUES (4)")
+            store.after_commit(db, lambda: ran.append(4))
+    assert [r[0] for r in db.execute("SELECT n FROM t ORDER BY n")] == [1, 4]
+    assert ran == [4]
+    with pytest.raises(ValueError), store.write(db):
+        with store.write(db):
+            db.execute("INSERT INTO t VALUES (5)")
+        raise ValueError
+    assert [r[0] for r in db.execute("SELECT n FROM t ORDER BY n")] == [1, 4]
+    assert not db.conn.in_transaction

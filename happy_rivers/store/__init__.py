@@ -72,17 +72,24 @@ def write(db: Database):
 
     BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue on the busy
     timeout instead of failing when a read transaction tries to upgrade. Nested calls become
-    savepoints through db.atomic().
+    savepoints, as db.atomic() makes them, but under one name: SQLite nests savepoints of the
+    same name (RELEASE takes the innermost), and a fixed statement stays in the statement cache
+    where db.atomic()'s random names were prepared anew each time.
     """
     if db.conn.in_transaction:
         pending = _after_commit(db)
         mark = len(pending)
+        db.conn.execute("SAVEPOINT nested_write")
         try:
-            with db.atomic():
-                yield db
+            yield db
         except BaseException:
+            # a RAISE(ROLLBACK) trigger ends the whole transaction, savepoints and all
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK TO SAVEPOINT nested_write")
+                db.conn.execute("RELEASE SAVEPOINT nested_write")
             del pending[mark:]  # the savepoint was rolled back: so is what it asked for
             raise
+        db.conn.execute("RELEASE SAVEPOINT nested_write")
         return
     db.conn.execute("BEGIN IMMEDIATE")
     pending = _after_commit(db)

@@ -77,16 +77,13 @@ def apply_once(
         answer = effect()
         stamp = now()
         purge(db, before=stamp)  # opportunistic: an indexed range, usually empty
-        db["idempotency_keys"].insert(
-            {
-                "user_id": user_id,
-                "key": key,
-                "fingerprint": fingerprint,
-                "status": answer.status,
-                "location": answer.location,
-                "body": answer.body,
-                "created_at": stamp,
-            }
+        # plain SQL: sqlite-utils' Table.insert looks the table up in sqlite_master three times
+        # and wraps the row in a savepoint of its own, on every keyed write
+        db.execute(
+            "INSERT INTO idempotency_keys "
+            "(user_id, key, fingerprint, status, location, body, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [user_id, key, fingerprint, answer.status, answer.location, answer.body, stamp],
         )
         return answer, False
 
