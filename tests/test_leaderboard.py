@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -132,6 +133,44 @@ def test_reached_at(titles, reached_at):
     standing = rank_districts([("500101", "万州区")], {"500101": titles}, {}, date(2025, 12, 31))
     assert standing[0].accepted == 1
     assert standing[0].reached_at == reached_at
+
+
+def _reached_at_by_counting(titles, as_of):
+    """The rule as written in docs/process.md, counted the slow way: the latest event day on or
+    before as_of whose held count differs from the day before's (the implementation before
+    issue 14 made it one pass)."""
+
+    def count(day):
+        return sum(1 for t in titles if t.held_on(day))
+
+    days = {t.accepted_on for t in titles} | {t.revoked_on for t in titles if t.revoked_on}
+    for day in sorted((d for d in days if d <= as_of), reverse=True):
+        before = 0 if day == date.min else count(day - timedelta(days=1))
+        if count(day) != before:
+            return day
+    return None
+
+
+def test_reached_at_is_the_last_day_the_count_changed_on_random_histories():
+    """Same-day acceptances and revocations, re-acceptances, spans revoked the day they were
+    accepted, days after as_of and date.min: 3,000 random histories, compared with counting."""
+    rng = random.Random(14)
+    start = date(2024, 12, 1)
+    for case in range(3000):
+        titles = []
+        for _ in range(rng.randrange(0, 9)):
+            accepted = start + timedelta(days=rng.randrange(0, 40))
+            if case % 50 == 0 and rng.random() < 0.3:
+                accepted = date.min
+            revoked = None
+            if rng.random() < 0.5:
+                revoked = accepted + timedelta(days=rng.randrange(0, 20))
+            titles.append(title(accepted, "90.00", revoked))
+        as_of = start + timedelta(days=rng.randrange(-5, 60))
+        held = [t for t in titles if t.held_on(as_of)]
+        standing = rank_districts([("500101", "万州区")], {"500101": titles}, {}, as_of)[0]
+        expected = _reached_at_by_counting(titles, as_of) if held else None
+        assert standing.reached_at == expected, (titles, as_of)
 
 
 @pytest.mark.parametrize(

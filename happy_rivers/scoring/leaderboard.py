@@ -18,8 +18,6 @@ from typing import Any
 from .numbers import round2, to_decimal
 from .progress import AcceptanceSpan
 
-ONE_DAY = datetime.timedelta(days=1)
-
 RANKING_RULE = (
     "排序：已验收数量从多到少；数量相同按平均得分从高到低；再相同按达到当前数量的日期从早到晚；"
     "最后按区县代码升序。名次按（已验收数量，平均得分）竞争排名，二者均相同的并列（如 1、1、3）。"
@@ -60,23 +58,33 @@ class DistrictStanding:
         }
 
 
-def _count(titles: list[AcceptanceSpan], day: datetime.date) -> int:
-    return sum(1 for title in titles if title.held_on(day))
-
-
-def _reached_at(titles: list[AcceptanceSpan], as_of: datetime.date) -> datetime.date | None:
-    """The latest day on or before ``as_of`` on which the held count changed.
+def _held_titles(
+    titles: Iterable[AcceptanceSpan], as_of: datetime.date
+) -> tuple[list[AcceptanceSpan], datetime.date | None]:
+    """The titles held on ``as_of``, and the latest day on or before it on which their number
+    changed (None when none is held).
 
     Checking that the count really changed (rather than taking the latest event) keeps a
     same-day acceptance and revocation, which leave the count as it was, from moving the date.
+    A span is held from ``accepted_on`` up to the day before ``revoked_on`` (never revoked
+    before accepted), so the count on a day differs from the day before's by the acceptances
+    on that day less the revocations on it: one pass over the spans, where counting the held
+    titles on every event day was quadratic in a district's titles (issue 14, 10× the city).
     """
-    events = {t.accepted_on for t in titles} | {t.revoked_on for t in titles if t.revoked_on}
-    for day in sorted((d for d in events if d <= as_of), reverse=True):
-        # nothing is held before the first day there is (day - ONE_DAY would overflow)
-        before = 0 if day == datetime.date.min else _count(titles, day - ONE_DAY)
-        if _count(titles, day) != before:
-            return day
-    return None
+    held: list[AcceptanceSpan] = []
+    change: dict[datetime.date, int] = defaultdict(int)
+    for title in titles:
+        accepted, revoked = title.accepted_on, title.revoked_on
+        if accepted > as_of:
+            continue
+        change[accepted] += 1
+        if revoked is None or revoked > as_of:
+            held.append(title)
+        else:  # revoked on or before as_of (and so accepted before it)
+            change[revoked] -= 1
+    if not held:
+        return held, None
+    return held, max((day for day, net in change.items() if net), default=None)
 
 
 def _competition_ranks(keys: list[Any]) -> list[int]:
@@ -103,8 +111,7 @@ def rank_districts(
         raise ValueError("duplicate district code")
     rows = []
     for code, name in districts:
-        spans = list(titles.get(code, []))
-        held = [t for t in spans if t.held_on(as_of)]
+        held, reached_at = _held_titles(titles.get(code, ()), as_of)
         mean = round2(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
         rows.append(
             DistrictStanding(
@@ -114,7 +121,7 @@ def rank_districts(
                 accepted=len(held),
                 mean_score=mean,
                 in_review=in_review.get(code, 0),
-                reached_at=_reached_at(spans, as_of) if held else None,
+                reached_at=reached_at,
             )
         )
     rows.sort(
