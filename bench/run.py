@@ -13,8 +13,8 @@
    answers 303 and is one version on); each submit takes a fresh draft from a pool (two per
    river), so the run is bounded in count as well.
 4. The same saves and submits under 50 concurrent connections (--concurrent): back to back
-   (the machine's write throughput), and paced, each connection waiting --think ms (500)
-   after each answer.
+   (the machine's write throughput), and paced, each connection waiting --think ms (500) on
+   average after each answer.
 5. Each board cold: real decisions through the API, each followed by one timed view of every
    board, the first rotating (--decisions, default 30).
 6. Worker peak memory, then an export of every assessment as CSV and XLSX (time, the serving
@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=500,
         metavar="MS",
-        help="paced concurrent writes: each connection's wait between saves (default 500)",
+        help="paced concurrent writes: each connection's mean wait between saves (default 500)",
     )
     parser.add_argument(
         "--export-ceiling",
@@ -769,8 +769,9 @@ def main(argv: list[str] | None = None) -> int:
                 headers=form_headers,
                 warmup=False,
             ),
-            # The same 50 savers at a pace: each waits --think ms after its answer before the
-            # next save (100 saves/s at the default 500 ms, far beyond a city's inspectors).
+            # The same 50 savers at a pace: each waits --think ms on average (exponentially
+            # distributed, as independent people do) after its answer before the next save
+            # (~100 saves/s at the default 500 ms, far beyond a city's inspectors).
             # Back to back, the rows above measure the machine's throughput instead: with every
             # connection always waiting, the mean latency is connections / throughput
             # (Little's law) whatever the code does.

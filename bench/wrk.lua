@@ -10,7 +10,8 @@
 --   mode    fixed | pool | track
 --   threads N                            (must equal wrk -t; one connection per thread)
 --   item    ID<TAB>VERSION               (any number)
---   think   MS                           (optional: each connection waits MS after an answer)
+--   think   MS                           (optional: each connection waits after an answer, MS
+--                                         on average, exponentially distributed)
 --   keyprefix HEX8                        ({key} in the body becomes a fresh UUID per request)
 --
 -- fixed: every thread cycles through the items (or sends path/body as they are).
@@ -85,10 +86,14 @@ function init(args)
     mine = spec.items[thread_index + 1]
   end
   if spec.think then
-    -- wrk calls delay() before each request and leaves it out of the latency
-    local ms = tonumber(spec.think)
+    -- wrk calls delay() before each request and leaves it out of the latency. The wait is
+    -- drawn from an exponential distribution with the given mean, as the gaps between the
+    -- saves of independent people are: a fixed wait keeps the 50 connections in step, so that
+    -- they all post in the same instant every round, which no group of inspectors does.
+    local mean = tonumber(spec.think)
+    math.randomseed(os.time() * 1000 + thread_index)
     delay = function()
-      return ms
+      return math.floor(-math.log(1 - math.random()) * mean)
     end
   end
   if spec.mode == "fixed" then
