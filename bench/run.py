@@ -32,6 +32,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -40,6 +41,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -80,7 +82,7 @@ class Endpoint:
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     warmup: bool = True
-    think_ms: int = 0  # paced: each connection waits this long after an answer (wrk delay())
+    think_ms: int = 0  # paced (run_paced): each person's mean wait after an answer
     result: dict | None = None
     note: str = ""
 
@@ -240,8 +242,6 @@ def run_wrk(
         lines.append(f"body\t{ep.body}")
     lines += [f"header\t{k}: {v}" for k, v in ep.headers.items()]
     lines += [f"item\t{i}\t{v}" for i, v in ep.items]
-    if ep.think_ms:
-        lines.append(f"think\t{ep.think_ms}")
     lines.append(f"keyprefix\t{uuid.uuid4().hex[:8]}")
     spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # one connection per thread: the pool and track modes rely on strict request/response turns
@@ -275,6 +275,93 @@ def run_wrk(
     # the workers' own CPU per request: unlike latency, barely moved by other load on the box
     result["cpu_ms"] = cpu_used * 1000 / result["requests"] if result["requests"] else None
     return result
+
+
+def run_paced(
+    port: int, ep: Endpoint, seconds: float, connections: int, workers: list[int]
+) -> dict:
+    """The writes of `connections` people at a pace: each waits an exponentially distributed
+    time (mean ep.think_ms) after an answer, then opens a connection and posts, as a browser
+    does. Not wrk: wrk reconnects the moment gunicorn closes a connection and then waits,
+    idle, with the connection open; a sync worker that accepted it is stuck until the post
+    arrives, so wrk's waiting measured a client no browser is. Same result fields as run_wrk.
+    """
+    rng = random.Random(2027)
+    lock = threading.Lock()
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    sent = [0]
+    errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
+    pool = list(ep.items)
+    deadline = time.monotonic() + seconds
+    version_field = re.compile(r'name="version" type="hidden" value="(\d+)"')
+
+    def person(index: int, waits: list[float]) -> None:
+        mine = list(ep.items[index]) if ep.mode == "track" else None
+        for wait in waits:
+            time.sleep(wait)
+            if time.monotonic() >= deadline:
+                return
+            if mine is None:
+                with lock:
+                    if not pool:
+                        return
+                    item = list(pool.pop(0))
+            else:
+                item = mine
+            body = ep.body.replace("{id}", str(item[0])).replace("{version}", str(item[1]))
+            body = body.replace("{key}", str(uuid.uuid4()))
+            path = ep.path.replace("{id}", str(item[0]))
+            with lock:
+                sent[0] += 1
+            start = time.perf_counter()
+            try:
+                status, _headers, text = http_request(port, ep.method, path, body, ep.headers)
+            except OSError:
+                with lock:
+                    errors["read"] += 1
+                continue
+            took = time.perf_counter() - start
+            if mine is not None:  # as wrk.lua's track mode: the version the answer shows
+                found = version_field.search(text)
+                mine[1] = mine[1] + 1 if status == 303 else int(found[1]) if found else mine[1]
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                latencies.append(took)
+
+    mean = ep.think_ms / 1000
+    plans = [[rng.expovariate(1 / mean) for _ in range(int(seconds / mean * 4) + 4)]
+             for _ in range(connections)]  # fmt: skip
+    cpu_before = cpu_seconds(workers)
+    began = time.monotonic()
+    threads = [threading.Thread(target=person, args=(i, plans[i])) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - began
+    cpu_used = cpu_seconds(workers) - cpu_before
+    latencies.sort()
+    n = len(latencies)
+
+    def pct(p: float) -> int:
+        return int(latencies[min(n - 1, int(n * p / 100))] * 1e6) if n else 0
+
+    return {
+        "requests": n,
+        "duration_us": int(duration * 1e6),
+        "p50_us": pct(50),
+        "p95_us": pct(95),
+        "p99_us": pct(99),
+        "max_us": int(latencies[-1] * 1e6) if n else 0,
+        "mean_us": sum(latencies) / n * 1e6 if n else 0,
+        "sent": sent[0],
+        "exhausted": 0,
+        "statuses": statuses,
+        "errors": errors,
+        "rps": n / duration if duration else 0,
+        "cpu_ms": cpu_used * 1000 / n if n else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -821,7 +908,10 @@ def main(argv: list[str] | None = None) -> int:
             before = snapshot(database, ids, action) if ep.mode != "fixed" else None
             if ep.mode == "track":  # a draft saved by an earlier run is some versions on
                 ep.items = [(i, before[i][0]) for i in ids]
-            ep.result = run_wrk(port, ep, args.duration, connections, instance, workers)
+            if ep.think_ms:
+                ep.result = run_paced(port, ep, args.duration, connections, workers)
+            else:
+                ep.result = run_wrk(port, ep, args.duration, connections, instance, workers)
             if before is not None:
                 note, problems = write_check(ep, before, snapshot(database, ids, action))
                 write_notes.append(f"{ep.name}: {note}")

@@ -10,8 +10,6 @@
 --   mode    fixed | pool | track
 --   threads N                            (must equal wrk -t; one connection per thread)
 --   item    ID<TAB>VERSION               (any number)
---   think   MS                           (optional: each connection waits after an answer, MS
---                                         on average, exponentially distributed)
 --   keyprefix HEX8                        ({key} in the body becomes a fresh UUID per request)
 --
 -- fixed: every thread cycles through the items (or sends path/body as they are).
@@ -84,17 +82,6 @@ function init(args)
   next_item = thread_index + 1
   if spec.mode == "track" then
     mine = spec.items[thread_index + 1]
-  end
-  if spec.think then
-    -- wrk calls delay() before each request and leaves it out of the latency. The wait is
-    -- drawn from an exponential distribution with the given mean, as the gaps between the
-    -- saves of independent people are: a fixed wait keeps the 50 connections in step, so that
-    -- they all post in the same instant every round, which no group of inspectors does.
-    local mean = tonumber(spec.think)
-    math.randomseed(os.time() * 1000 + thread_index)
-    delay = function()
-      return math.floor(-math.log(1 - math.random()) * mean)
-    end
   end
   if spec.mode == "fixed" then
     -- wrk then skips handing every body to Lua: a 190 KB page copied into Lua per response
