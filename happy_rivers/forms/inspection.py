@@ -112,7 +112,9 @@ def bound_form(
         # object.__new__: Field.__new__ without _form would make an UnboundField
         field = object.__new__(type(bound))
         field.__dict__.update(bound.__dict__)
-        field.process(formdata, data.get(name, unset_value))
+        if formdata is not None or name in data:
+            field.process(formdata, data.get(name, unset_value))
+        # else: the prototype's state is that of a field processed with neither (its default)
         form._fields[name] = field
         setattr(form, name, field)
     form.form_errors = []

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -196,10 +197,19 @@ def assessment_new(waterbody_id: int):
     return _render_form(_blank_assessment(waterbody, kind), rubric, form, preview, {})
 
 
+def _closed_survey(waterbody_id: int) -> dict | None:
+    """The waterbody's latest closed satisfaction survey, read once per request: the form's
+    pre-fill, its provenance beside A20 and the save's note check all ask for it."""
+    found = g.setdefault("closed_surveys", {})
+    if waterbody_id not in found:
+        found[waterbody_id] = surveys.latest_result(store.get_db(), waterbody_id)
+    return found[waterbody_id]
+
+
 def _with_survey(rubric, waterbody_id: int, answers: dict) -> dict:
     """The answers with A20 pre-filled from the waterbody's latest closed satisfaction survey
     when not answered yet (its provenance is shown beside the field, see _render_form)."""
-    source = surveys.latest_result(store.get_db(), waterbody_id)
+    source = _closed_survey(waterbody_id)
     kinds = {code: ind.kind for code, ind in rubric.indicators.items()}
     return survey_rules.prefill(kinds, answers, source["answer"] if source else None)
 
@@ -219,7 +229,7 @@ def _survey_note_check(rubric, waterbody_id: int, answers: dict, form):
     """The closed survey behind the waterbody's A20, and an error when its values were changed
     without a note: the survey's result may be corrected, but never silently."""
     code = _survey_code(rubric)
-    source = surveys.latest_result(store.get_db(), waterbody_id) if code else None
+    source = _closed_survey(waterbody_id) if code else None
     if source is None or answers.get(code) is None:
         return source, {}
     note = (form.data.get(f"{code}_note") or "").strip()
@@ -244,7 +254,7 @@ def _survey_beside(rubric, form, assessment: dict) -> dict:
     """Beside the survey indicator's fields: the closed survey that pre-filled it (number,
     dates, sample, rate) and the note asked for when its values were changed."""
     code = _survey_code(rubric)
-    source = surveys.latest_result(store.get_db(), assessment["waterbody_id"]) if code else None
+    source = _closed_survey(assessment["waterbody_id"]) if code else None
     if source is None:
         return {}
     html = render_template(
