@@ -373,3 +373,77 @@ def test_an_ended_notice_leads_the_administrator_to_its_batch(db, login_as):
     opened = login_as("admin").get(f"/inbox/{row['id']}")
     assert opened.status_code == 302
     assert opened.headers["Location"].endswith("/publicity/42")
+
+
+def test_a_submission_is_one_row_however_many_reviewers_and_each_inbox_takes_it_once(
+    db, login_as, app
+):
+    """Issue 14: a submit wrote a row per reviewer in its transaction (a hundred at ten times
+    the city). Now one broadcast; each reviewer's inbox takes it when read, once, even when two
+    tabs read at the same time; the reviewers added or made reviewer later hear only of later
+    submissions; a deactivated reviewer is not mailed."""
+    for n in range(2, 8):
+        users.create(db, f"reviewer{n}", PASSWORD, "reviewer")
+    inspector, reviewer = login_as("yubei"), login_as("reviewer")
+    before = db.execute("SELECT count(*) FROM notifications").fetchone()[0]
+    first = new_assessment(inspector, waterbody_id(db), kind="acceptance")
+    submit(inspector, first, 1)
+    assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM notifications").fetchone()[0] == before
+    # two tabs of one reviewer read at once: delivered once
+    other_tab = login_as("reviewer")
+    assert unread_badge(reviewer) == 1 and unread_badge(other_tab) == 1
+    assert kinds(db, "reviewer") == ["submitted"]
+    assert all(kinds(db, f"reviewer{n}") == ["submitted"] for n in range(2, 8))
+    # a reviewer created now, and an inspector made reviewer now, start from now
+    users.create(db, "newcomer", PASSWORD, "reviewer")
+    admin = {"id": user_id(db, "admin"), "username": "admin"}
+    users.update(db, user_id(db, "beibei"), "reviewer", None, actor=admin)
+    assert kinds(db, "newcomer") == [] and kinds(db, "beibei") == []
+    second = new_assessment(inspector, waterbody_id(db, "长寿湖"), kind="self")
+    submit_data = as_form("cq-reservoir", {}) | {"version": "1", "action": "save"}
+    assert inspector.post(f"/assessments/{second}/edit", submit_data).status_code in (302, 303)
+    third = new_assessment(inspector, waterbody_id(db, "御临河"), kind="self")
+    submit(inspector, third, 1)
+    assert kinds(db, "newcomer") == kinds(db, "beibei") == ["submitted"]
+    assert kinds(db, "reviewer") == ["submitted", "submitted"]
+    # the inspector who submitted hears nothing of it, and nobody hears of it twice
+    assert kinds(db, "yubei") == []
+    counts = db.execute(
+        "SELECT user_id, assessment_id, count(*) FROM notifications "
+        "WHERE kind = 'submitted' GROUP BY user_id, assessment_id HAVING count(*) > 1"
+    ).fetchall()
+    assert counts == []
+
+
+def test_marking_all_read_includes_what_the_inbox_has_not_taken_yet(db, login_as):
+    inspector = login_as("yubei")
+    aid = new_assessment(inspector, waterbody_id(db), kind="acceptance")
+    submit(inspector, aid, 1)
+    reviewer_id = user_id(db, "reviewer")
+    assert notifications.mark_read(db, reviewer_id) == 1  # taken, then marked
+    assert notifications.unread_count(db, reviewer_id) == 0
+    assert [n["read_at"] is not None for n in notifications.inbox(db, reviewer_id)] == [True]
+
+
+def test_a_broadcast_is_mailed_to_the_active_members_of_the_role_but_the_actor(tmp_path, smtp):
+    handler, port = smtp
+    app = mail_app(tmp_path, port)
+    with app.app_context():
+        db = store.get_db()
+        users.create(db, "reviewer2", PASSWORD, "reviewer")
+        users.create(db, "away", PASSWORD, "reviewer")
+        with store.write(db):
+            db.execute("UPDATE users SET email = username || '@example.com'")
+            db.execute("UPDATE users SET active = 0 WHERE username = 'away'")
+            actor = {"id": user_id(db, "reviewer"), "username": "reviewer"}
+            notifications.broadcast(
+                db,
+                "reviewer",
+                "notice_ended",
+                {"title": "批次", "ends_on": "2026-01-09"},
+                actor=actor,
+            )
+    assert handler.wait_for(1)
+    assert mailer(app).wait(10)
+    assert [m.rcpt_tos for m in handler.messages] == [["reviewer2@example.com"]]

@@ -598,3 +598,23 @@ def incremental_standings(db: Database) -> None:
     from .standings import rebuild
 
     rebuild(db)
+
+
+@migrations(name="0014_broadcasts")
+def broadcasts(db: Database) -> None:
+    # A notification for everyone holding a role (a submission: every reviewer), written once
+    # by the event's transaction instead of once per recipient — a hundred reviewers made a
+    # submit write a hundred rows. Each user's inbox takes the ones it has not had yet when it
+    # is read (store/notifications.py deliver), as its own notification rows, so that reading
+    # and marking read stay per user. `actor_id`: the one who caused it is not told.
+    db.execute(
+        "CREATE TABLE broadcasts ("
+        " id INTEGER PRIMARY KEY, role TEXT NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL,"
+        " assessment_id INTEGER REFERENCES assessments(id),"
+        " waterbody_id INTEGER REFERENCES waterbodies(id),"
+        " actor_id INTEGER REFERENCES users(id), created_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_broadcasts_role_id ON broadcasts (role, id)")
+    # the last broadcast to the user's role that their inbox has taken (new users and users
+    # given a new role start at the latest: they hear of what happens from then on)
+    db["users"].add_column("broadcasts_seen", int, not_null_default=0)

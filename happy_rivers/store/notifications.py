@@ -9,7 +9,8 @@ decision never sends a message, and sending never holds up the request.
 Who hears about what:
 - the assessment's authors (who created, filled in or submitted it): when it is returned or
   decided;
-- every active reviewer: when an assessment is submitted, or submitted again after a return;
+- every active reviewer: when an assessment is submitted, or submitted again after a return
+  (one broadcast row for them all, taken into each reviewer's inbox when it is next read);
 - each expert named on a panel;
 - every active administrator: when a 公示 notice has ended and the batch may be named.
 Nobody is told about their own action.
@@ -174,18 +175,98 @@ def _others(user_ids: list[int], actor: dict | None) -> list[int]:
 
 
 def assessment_submitted(db: Database, assessment_id: int, *, actor: dict | None) -> int:
-    """Every reviewer hears of a submission; one after a return is marked as such."""
+    """Every reviewer hears of a submission; one after a return is marked as such. One
+    broadcast row, whatever the number of reviewers (their inboxes take it when read)."""
     about = _about(db, assessment_id)
     kind = "resubmitted" if _was_returned(db, assessment_id) else "submitted"
     params = {k: about[k] for k in ("id", "kind", "waterbody", "district")}
-    return add(
+    return broadcast(
         db,
-        _others(with_role(db, "reviewer"), actor),
+        "reviewer",
         kind,
         params,
+        actor=actor,
         assessment_id=assessment_id,
         waterbody_id=about["waterbody_id"],
     )
+
+
+def broadcast(
+    db: Database,
+    role: str,
+    kind: str,
+    params: dict,
+    *,
+    actor: dict | None,
+    assessment_id: int | None = None,
+    waterbody_id: int | None = None,
+) -> int:
+    """Notify every active user of `role` but the actor: one row, inside the event's
+    transaction; each inbox takes it as its own notification when next read (deliver). The
+    e-mail copies go out after the commit, as add()'s do. Returns the broadcast's id."""
+    if kind not in TEXTS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    with write(db):
+        broadcast_id = db.execute(
+            "INSERT INTO broadcasts "
+            "(role, kind, params, assessment_id, waterbody_id, actor_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                role,
+                kind,
+                json.dumps(params, ensure_ascii=False, sort_keys=True),
+                assessment_id,
+                waterbody_id,
+                actor["id"] if actor else None,
+                now(),
+            ],
+        ).lastrowid
+        if has_app_context() and current_app.extensions.get("happy_rivers_mailer"):
+            recipients = _others(with_role(db, role), actor)
+            _mail_after_commit(db, recipients, {"kind": kind, "params": params})
+    return broadcast_id
+
+
+def latest_broadcast(db: Database, role: str | None) -> int:
+    """The id of the latest broadcast to `role` (0 for none): where a user starts."""
+    row = db.execute("SELECT max(id) FROM broadcasts WHERE role = ?", [role]).fetchone()
+    return row[0] or 0
+
+
+def deliver(db: Database, user_id: int) -> int:
+    """Give this user's inbox the broadcasts to their role it has not had yet, as their own
+    notifications (read state, marking read and the inbox stay per user). A read asks first
+    and writes only when there is something new: once per broadcast per user. Returns how
+    many were delivered."""
+    user = db.execute("SELECT role, broadcasts_seen FROM users WHERE id = ?", [user_id]).fetchone()
+    if user is None or latest_broadcast(db, user[0]) <= user[1]:
+        return 0
+    with write(db):
+        # again inside the write lock: two tabs reading at once deliver once
+        role, seen = db.execute(
+            "SELECT role, broadcasts_seen FROM users WHERE id = ?", [user_id]
+        ).fetchone()
+        latest = latest_broadcast(db, role)
+        if latest <= seen:
+            return 0
+        delivered = db.execute(
+            "INSERT INTO notifications "
+            "(user_id, kind, params, assessment_id, waterbody_id, created_at) "
+            "SELECT ?, kind, params, assessment_id, waterbody_id, created_at FROM broadcasts "
+            "WHERE role = ? AND id > ? AND id <= ? AND actor_id IS NOT ? ORDER BY id",
+            [user_id, role, seen, latest, user_id],
+        ).rowcount
+        db.execute("UPDATE users SET broadcasts_seen = ? WHERE id = ?", [latest, user_id])
+    return delivered
+
+
+def deliver_all(db: Database) -> int:
+    """deliver() for every user with something waiting (the demo marks old news read)."""
+    waiting = db.execute(
+        "SELECT u.id FROM users u WHERE u.broadcasts_seen < "
+        "(SELECT coalesce(max(b.id), 0) FROM broadcasts b WHERE b.role = u.role)"
+    ).fetchall()
+    return sum(deliver(db, user_id) for (user_id,) in waiting)
 
 
 def assessment_reviewed(
@@ -274,6 +355,7 @@ def _decode(row) -> dict:
 def unread_count(db: Database, user_id: int, *, cap: int | None = None) -> int:
     """How many unread; with `cap`, counting stops there (the header shows "99+"): every page
     asks, and someone back from leave may have thousands."""
+    deliver(db, user_id)
     if cap is None:
         sql = "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL"
         return db.execute(sql, [user_id]).fetchone()[0]
@@ -288,6 +370,7 @@ def inbox(
     db: Database, user_id: int, *, unread_only: bool = False, limit: int = INBOX_LIMIT
 ) -> list[dict]:
     """A user's notifications, newest first."""
+    deliver(db, user_id)
     sql = "SELECT * FROM notifications WHERE user_id = ?"
     if unread_only:
         sql += " AND read_at IS NULL"
@@ -307,6 +390,7 @@ def get(db: Database, notification_id: int, user_id: int) -> dict | None:
 
 def mark_read(db: Database, user_id: int, ids: Iterable[int] | None = None) -> int:
     """Mark these (or, with None, all) of the user's unread notifications read."""
+    deliver(db, user_id)  # "all" means all the user can see
     sql = "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
     params: list = [now(), user_id]
     if ids is not None:
@@ -322,6 +406,7 @@ def mark_read(db: Database, user_id: int, ids: Iterable[int] | None = None) -> i
 def mark_read_before(db: Database, before: str) -> int:
     """Mark everybody's notifications created before `before` (a stored stamp) read: demo data
     enters a long history at once, and its old news is not news."""
+    deliver_all(db)
     with write(db):
         return db.execute(
             "UPDATE notifications SET read_at = created_at "

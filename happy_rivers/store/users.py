@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from happy_rivers import clock
 from happy_rivers.translations import N_
 
-from . import audit, now, write
+from . import audit, notifications, now, write
 from .waterbodies import resolve_district
 
 ROLES = ("inspector", "reviewer", "admin", "expert")
@@ -131,6 +131,8 @@ def create(
                     "district_code": district_code if role == "inspector" else None,
                     "active": 1,
                     "created_at": now(),
+                    # they hear of what happens from now on, not of earlier submissions
+                    "broadcasts_seen": notifications.latest_broadcast(db, role),
                 }
             )
             .last_pk
@@ -185,6 +187,11 @@ def update(
         before = get(db, user_id)
         after = {"role": role, "district_code": district_code if role == "inspector" else None}
         db["users"].update(user_id, after)
+        if role != before["role"]:  # a new role's broadcasts count from now on
+            db.execute(
+                "UPDATE users SET broadcasts_seen = ? WHERE id = ?",
+                [notifications.latest_broadcast(db, role), user_id],
+            )
         audit.record(
             db,
             "user_updated",
