@@ -781,6 +781,24 @@ def main(argv: list[str] | None = None) -> int:
         river = fx.answers["cq-river"]
         save_body = form_body("cq-river", river, csrf, "save")
         submit_body = form_body("cq-river", river, csrf, "submit")
+
+        def saves(name: str, own: list[tuple[int, int]], **options) -> Endpoint:
+            """Each connection saves its own draft again and again; Post/Redirect/Get: a kept
+            save answers 303 to the form."""
+            return Endpoint(
+                name, "POST", "/assessments/{id}/edit", "/assessments/<int:assessment_id>/edit",
+                303, mode="track", items=own, body=save_body, headers=form_headers,
+                warmup=False, **options,
+            )  # fmt: skip
+
+        def submits(name: str, pool: list[int], **options) -> Endpoint:
+            """Each submit takes a draft of its own from the pool (a draft is submitted once)."""
+            return Endpoint(
+                name, "POST", "/assessments/{id}/edit", "/assessments/<int:assessment_id>/edit",
+                302, mode="pool", items=[(i, 1) for i in pool], body=submit_body,
+                headers=form_headers, warmup=False, **options,
+            )  # fmt: skip
+
         endpoints = [
             Endpoint("GET /healthz (trivial)", "GET", "/healthz", "/healthz", 200),
             *(Endpoint(f"GET {board}", "GET", board, board, 200, TARGET_WARM) for board in BOARDS),
@@ -793,32 +811,8 @@ def main(argv: list[str] | None = None) -> int:
                 TARGET_WARM,
                 items=[(d["id"], d["version"]) for d in drafts[:200]],
             ),
-            Endpoint(
-                "POST draft save",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                303,  # Post/Redirect/Get: a kept save redirects to the form
-                TARGET_WARM,
-                mode="track",
-                items=river_drafts[: args.threads],
-                body=save_body,
-                headers=form_headers,
-                warmup=False,
-            ),
-            Endpoint(
-                "POST submit",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                302,
-                TARGET_WARM,
-                mode="pool",
-                items=[(i, 1) for i in pools[0]],
-                body=submit_body,
-                headers=form_headers,
-                warmup=False,
-            ),
+            saves("POST draft save", river_drafts[: args.threads], target=TARGET_WARM),
+            submits("POST submit", pools[0], target=TARGET_WARM),
             Endpoint(
                 "POST /api/v1/score",
                 "POST",
@@ -831,61 +825,20 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ]
         # under many connections at once: each saver owns a draft, each submit takes its own
+        savers = river_drafts[: args.concurrent]
         concurrent = [
-            Endpoint(
-                f"POST draft save ×{min(args.concurrent, len(river_drafts))} conns",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                303,
-                mode="track",
-                items=river_drafts[: args.concurrent],
-                body=save_body,
-                headers=form_headers,
-                warmup=False,
-            ),
-            Endpoint(
-                f"POST submit ×{min(args.concurrent, len(pools[1]))} conns",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                302,
-                mode="pool",
-                items=[(i, 1) for i in pools[1]],
-                body=submit_body,
-                headers=form_headers,
-                warmup=False,
-            ),
+            saves(f"POST draft save ×{len(savers)} conns", savers),
+            submits(f"POST submit ×{min(args.concurrent, len(pools[1]))} conns", pools[1]),
             # The same 50 savers at a pace: each waits --think ms on average (exponentially
             # distributed, as independent people do) after its answer before the next save
             # (~100 saves/s at the default 500 ms, far beyond a city's inspectors).
             # Back to back, the rows above measure the machine's throughput instead: with every
             # connection always waiting, the mean latency is connections / throughput
             # (Little's law) whatever the code does.
-            Endpoint(
-                f"POST draft save ×{min(args.concurrent, len(river_drafts))} paced",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                303,
-                mode="track",
-                items=river_drafts[: args.concurrent],
-                body=save_body,
-                headers=form_headers,
-                warmup=False,
-                think_ms=args.think,
-            ),
-            Endpoint(
+            saves(f"POST draft save ×{len(savers)} paced", savers, think_ms=args.think),
+            submits(
                 f"POST submit ×{min(args.concurrent, len(pools[2]))} paced",
-                "POST",
-                "/assessments/{id}/edit",
-                "/assessments/<int:assessment_id>/edit",
-                302,
-                mode="pool",
-                items=[(i, 1) for i in pools[2]],
-                body=submit_body,
-                headers=form_headers,
-                warmup=False,
+                pools[2],
                 think_ms=args.think,
             ),
         ]

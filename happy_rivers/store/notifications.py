@@ -102,13 +102,16 @@ def add(
     return len(written)
 
 
+def _mailer():
+    """The app's mailer, or None (no app context, or no MAIL_SERVER configured)."""
+    return current_app.extensions.get("happy_rivers_mailer") if has_app_context() else None
+
+
 def _mail_after_commit(db: Database, user_ids: list[int], row: dict) -> None:
     """Hand the e-mail copies to the mailer once the transaction has committed (when the app
     has one: MAIL_SERVER configured)."""
-    if not user_ids or not has_app_context():
-        return
-    mailer = current_app.extensions.get("happy_rivers_mailer")
-    if mailer is None:
+    mailer = _mailer()
+    if not user_ids or mailer is None:
         return
     addresses = [
         r[0]
@@ -221,7 +224,7 @@ def broadcast(
                 now(),
             ],
         ).lastrowid
-        if has_app_context() and current_app.extensions.get("happy_rivers_mailer"):
+        if _mailer() is not None:  # the role's members are looked up only to be mailed
             recipients = _others(with_role(db, role), actor)
             _mail_after_commit(db, recipients, {"kind": kind, "params": params})
     return broadcast_id
@@ -233,13 +236,20 @@ def latest_broadcast(db: Database, role: str | None) -> int:
     return row[0] or 0
 
 
+# a user (u) whose role has a broadcast their inbox has not taken yet
+_WAITING = (
+    "u.broadcasts_seen < (SELECT coalesce(max(b.id), 0) FROM broadcasts b WHERE b.role = u.role)"
+)
+
+
 def deliver(db: Database, user_id: int) -> int:
     """Give this user's inbox the broadcasts to their role it has not had yet, as their own
     notifications (read state, marking read and the inbox stay per user). A read asks first
     and writes only when there is something new: once per broadcast per user. Returns how
     many were delivered."""
-    user = db.execute("SELECT role, broadcasts_seen FROM users WHERE id = ?", [user_id]).fetchone()
-    if user is None or latest_broadcast(db, user[0]) <= user[1]:
+    # every page asks (the header's unread count): one indexed read, no write, in the usual case
+    waiting = db.execute(f"SELECT 1 FROM users u WHERE u.id = ? AND {_WAITING}", [user_id])
+    if waiting.fetchone() is None:
         return 0
     with write(db):
         # again inside the write lock: two tabs reading at once deliver once
@@ -262,10 +272,7 @@ def deliver(db: Database, user_id: int) -> int:
 
 def deliver_all(db: Database) -> int:
     """deliver() for every user with something waiting (the demo marks old news read)."""
-    waiting = db.execute(
-        "SELECT u.id FROM users u WHERE u.broadcasts_seen < "
-        "(SELECT coalesce(max(b.id), 0) FROM broadcasts b WHERE b.role = u.role)"
-    ).fetchall()
+    waiting = db.execute(f"SELECT u.id FROM users u WHERE {_WAITING}").fetchall()
     return sum(deliver(db, user_id) for (user_id,) in waiting)
 
 

@@ -38,19 +38,15 @@ from .i18n import current_language, translate
 MARK = "\x00"
 
 
-_param_labels: dict[str, dict[str, str]] = {}
-
-
 def param_labels() -> dict[str, str]:
     """The water parameters' names in the page's language (their message ids are the Chinese
     names, which templates/inspect/_form_texts.html translates for the page's script as well)."""
-    language = current_language()
-    labels = _param_labels.get(language)
-    if labels is None:
-        labels = _param_labels[language] = {
-            p: ("pH" if p == "ph" else gettext(name)) for p, name in PARAMETER_NAMES.items()
-        }
-    return labels
+    return _param_labels(current_language())
+
+
+@lru_cache(maxsize=8)  # per language
+def _param_labels(language: str) -> dict[str, str]:
+    return {p: ("pH" if p == "ph" else gettext(name)) for p, name in PARAMETER_NAMES.items()}
 
 
 def water_text(wq: scoring.WaterQuality | None) -> Markup:

@@ -11,6 +11,7 @@ stay available offline through the update). No build step and no node at run tim
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, url_for
@@ -65,20 +66,20 @@ OFFLINE_TEXTS = {
 }
 # the script's placeholders, given as the values of the texts' own
 PLACEHOLDERS = {"n": "{n}", "label": "{label}", "status": "{status}", "name": "{name}"}
-_offline_texts: dict[str, dict[str, str]] = {}
 
 
 def offline_texts() -> dict[str, str]:
     """OFFLINE_TEXTS in the page's language. Every signed-in page carries them, so they are
     translated once per language rather than two dozen times per page."""
-    language = current_language()
-    texts = _offline_texts.get(language)
-    if texts is None:
-        texts = _offline_texts[language] = {
-            key: gettext(text, **{k: v for k, v in PLACEHOLDERS.items() if f"%({k})s" in text})
-            for key, text in OFFLINE_TEXTS.items()
-        }
-    return texts
+    return _offline_texts(current_language())
+
+
+@lru_cache(maxsize=8)  # per language
+def _offline_texts(language: str) -> dict[str, str]:
+    return {
+        key: gettext(text, **{k: v for k, v in PLACEHOLDERS.items() if f"%({k})s" in text})
+        for key, text in OFFLINE_TEXTS.items()
+    }
 
 
 @bp.app_context_processor
