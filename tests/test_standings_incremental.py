@@ -8,6 +8,7 @@ date can never drift from what the assessments say.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -231,3 +232,152 @@ def test_only_a_decision_that_changes_a_title_drops_the_title_caches(db):
     assert standings.title_history(db)[waterbody_id(db, "新田河")][0]["accepted_on"] == date(
         2026, 1, 6
     )
+
+
+def test_a_write_that_changes_no_title_re_ranks_the_kept_district_titles(db, monkeypatch):
+    """district_standings keeps what the titles give each district until a title changes: a
+    submit re-ranks with the new in-review count without going over the titles again, and the
+    result is what a cold worker computes."""
+    build_history(db)
+    waterbodies.create(db, {"name": "新田河", "kind": "river", "district": "渝北区"})
+    computed = []
+    real = standings.district_titles
+    monkeypatch.setattr(standings, "district_titles", lambda *a: computed.append(a[1]) or real(*a))
+    as_of = date(2026, 12, 31)
+
+    def cold():
+        standings.clear_cache()
+        return standings.district_standings(db, as_of)
+
+    def yubei(rows):
+        return next(r for r in rows if r.name == "渝北区")
+
+    first = standings.district_standings(db, as_of)
+    assert computed == [as_of]
+    decide(db, "新田河", river(), None, action=None)  # a submit: in review, no title
+    after_submit = standings.district_standings(db, as_of)
+    assert computed == [as_of]  # re-ranked from the kept titles
+    assert yubei(after_submit).in_review == yubei(first).in_review + 1
+    assert after_submit == cold()
+    computed.clear()
+    assessment = db.execute(
+        "SELECT id FROM assessments WHERE status = 'submitted' AND waterbody_id = ?",
+        [waterbody_id(db, "新田河")],
+    ).fetchone()[0]
+    assessments_review(db, assessment, "2026-01-06")  # grants 新田河 its title
+    granted = standings.district_standings(db, as_of)
+    assert computed == [as_of]  # a title changed: computed again
+    assert yubei(granted).accepted == yubei(first).accepted + 1
+    assert yubei(granted).in_review == yubei(first).in_review
+    assert granted == cold()
+
+
+def assessments_review(db, assessment_id: int, decided_on: str) -> None:
+    from happy_rivers.store import assessments
+
+    assessments.review(
+        db, assessment_id, action="accept", user=users.by_username(db, "reviewer"),
+        decided_on=decided_on, comment="现场验收",
+    )  # fmt: skip
+
+
+def test_the_progress_body_stays_across_writes_that_change_no_title(db, login_as, monkeypatch):
+    """Everything on /progress comes from the titles: a submit leaves its body rendered, a
+    title granted shows at once."""
+    from happy_rivers.views import board
+
+    build_history(db)
+    waterbodies.create(db, {"name": "新田河", "kind": "river", "district": "渝北区"})
+    rendered = []
+    real = board.render_template
+    monkeypatch.setattr(
+        board, "render_template", lambda name, **kw: rendered.append(name) or real(name, **kw)
+    )
+    admin = login_as("admin")
+    body = "board/_progress_body.html"
+
+    def shown() -> str:
+        page = admin.get("/progress")
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    def yubei_titles(page: str) -> int:
+        row = re.search(r'data-code="500112"[^>]*>\s*<td>[^<]*</td><td class="num">(\d+)<', page)
+        return int(row.group(1))
+
+    before = shown()
+    assert rendered.count(body) == 1
+    decide(db, "新田河", river(), None, action=None)  # a submit
+    after_submit = shown()
+    assert rendered.count(body) == 1  # the page around it only
+    assert contributions(after_submit) == contributions(before)
+    assessment = db.execute(
+        "SELECT id FROM assessments WHERE status = 'submitted' AND waterbody_id = ?",
+        [waterbody_id(db, "新田河")],
+    ).fetchone()[0]
+    assessments_review(db, assessment, "2026-01-06")  # grants 新田河 its title
+    after_grant = shown()
+    assert rendered.count(body) == 2
+    assert yubei_titles(after_grant) == yubei_titles(before) + 1
+
+
+def contributions(page: str) -> str:
+    return re.search(r'<table class="list" id="contributions">.*?</table>', page, re.S).group(0)
+
+
+def in_review_kept(db) -> list:
+    return db.execute(
+        "SELECT district_code, kind, n FROM standings_in_review WHERE n != 0 "
+        "ORDER BY district_code, kind"
+    ).fetchall()
+
+
+def in_review_from_scratch(db) -> list:
+    return db.execute(
+        f"SELECT * FROM ({standings.IN_REVIEW_FROM_SCRATCH}) ORDER BY district_code, kind"
+    ).fetchall()
+
+
+def test_the_triggers_keep_the_review_counts_as_counting_afresh_gives_them(db):
+    """Submits, decisions, a return, waterbodies moved to another district and kind while
+    under review, an assessment inserted and deleted by hand: after each, the kept counts are
+    the counts over every assessment, and the boards show them."""
+    from happy_rivers.store import assessments
+
+    assert in_review_kept(db) == in_review_from_scratch(db) == []
+    build_history(db)
+    assert in_review_kept(db) == in_review_from_scratch(db) != []
+    more_history(db)
+    submitted = decide(db, "桃花溪", river(), None, kind="recheck", action=None)
+    other = decide(db, "清水溪", river(), None, kind="recheck", action=None)
+    assert in_review_kept(db) == in_review_from_scratch(db)
+    assessments.review(
+        db, other, action="return", user=users.by_username(db, "reviewer"), comment="补充材料"
+    )
+    assert in_review_kept(db) == in_review_from_scratch(db)
+    admin = users.by_username(db, "admin")
+    for name, kind, district in (("桃花溪", "river", "万州区"), ("桃花溪", "reservoir", "万州区")):
+        moved = waterbodies.get(db, waterbody_id(db, name))
+        waterbodies.update(
+            db, moved["id"], {"name": name, "kind": kind, "district": district}, actor=admin
+        )
+        assert in_review_kept(db) == in_review_from_scratch(db)
+    moved = waterbodies.get(db, waterbody_id(db, "桃花溪"))
+    assert (moved["district_code"], "reservoir", 1) in in_review_kept(db)
+    with db.conn:  # a row written by hand, as a bulk load writes them
+        db.execute(
+            "INSERT INTO assessments (waterbody_id, kind, rubric_id, rubric_version, answers, "
+            "status, created_at, updated_at, version) SELECT waterbody_id, 'self', rubric_id, "
+            "rubric_version, answers, 'submitted', created_at, updated_at, 2 FROM assessments "
+            "WHERE id = ?",
+            [submitted],
+        )
+    assert in_review_kept(db) == in_review_from_scratch(db)
+    with db.conn:
+        db.execute("DELETE FROM assessments WHERE id = (SELECT max(id) FROM assessments)")
+    assert in_review_kept(db) == in_review_from_scratch(db)
+    shown = {r.code: r.in_review for r in standings.district_standings(db, date(2026, 12, 31))}
+    counted = {}
+    for code, _kind, n in in_review_from_scratch(db):
+        counted[code] = counted.get(code, 0) + n
+    assert {c: n for c, n in shown.items() if n} == counted

@@ -95,6 +95,36 @@ def _competition_ranks(keys: list[Any]) -> list[int]:
     return ranks
 
 
+@dataclass(frozen=True)
+class DistrictTitles:
+    """What one district's titles give on a day: how many it holds, their mean score and the
+    day that number was reached (both None when it holds none)."""
+
+    accepted: int
+    mean_score: Decimal | None
+    reached_at: datetime.date | None
+
+
+def district_titles(
+    titles: Mapping[str, Iterable[AcceptanceSpan]], as_of: datetime.date
+) -> dict[str, DistrictTitles]:
+    """Per district code in ``titles``, its DistrictTitles on ``as_of``.
+
+    The part of a district's standing that only a title changes: the store keeps it until one
+    does, so that the first view after a submit or a decision that grants no title ranks 41
+    rows (rank_district_titles) instead of every title again (issue 14, 10× the city).
+    """
+    result = {}
+    for code, spans in titles.items():
+        held, reached_at = _held_titles(spans, as_of)
+        mean = round2(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
+        result[code] = DistrictTitles(len(held), mean, reached_at)
+    return result
+
+
+_NO_TITLES = DistrictTitles(0, None, None)
+
+
 def rank_districts(
     districts: list[tuple[str, str]],
     titles: Mapping[str, list[AcceptanceSpan]],
@@ -106,22 +136,30 @@ def rank_districts(
     ``titles`` maps a district code to its waterbodies' title spans; codes not in ``districts``
     are ignored. ``in_review`` maps a district code to its assessments under review.
     """
+    return rank_district_titles(districts, district_titles(titles, as_of), in_review)
+
+
+def rank_district_titles(
+    districts: list[tuple[str, str]],
+    titles: Mapping[str, DistrictTitles],
+    in_review: Mapping[str, int],
+) -> list[DistrictStanding]:
+    """rank_districts from each district's DistrictTitles (district_titles) on the day."""
     codes = [code for code, _ in districts]
     if len(set(codes)) != len(codes):
         raise ValueError("duplicate district code")
     rows = []
     for code, name in districts:
-        held, reached_at = _held_titles(titles.get(code, ()), as_of)
-        mean = round2(sum((t.total for t in held), Decimal(0)) / len(held)) if held else None
+        held = titles.get(code, _NO_TITLES)
         rows.append(
             DistrictStanding(
                 rank=0,  # set below, once the order is known
                 code=code,
                 name=name,
-                accepted=len(held),
-                mean_score=mean,
+                accepted=held.accepted,
+                mean_score=held.mean_score,
                 in_review=in_review.get(code, 0),
-                reached_at=reached_at,
+                reached_at=held.reached_at,
             )
         )
     rows.sort(

@@ -24,10 +24,11 @@ from sqlite_utils import Database
 
 from happy_rivers.scoring.leaderboard import (
     WaterbodyStanding,
+    district_titles,
     leaders_by_dimension,
     leaders_from_sums,
     rank_among,
-    rank_districts,
+    rank_district_titles,
     rank_waterbodies,
 )
 from happy_rivers.scoring.progress import AcceptanceSpan
@@ -127,20 +128,16 @@ def titles_by_district(db: Database, kind: str | None = None) -> dict[str, list[
 def district_standings(db: Database, as_of: date, kind: str | None = None) -> list:
     def compute():
         districts = [(r["code"], r["name"]) for r in db.query("SELECT code, name FROM districts")]
-        titles = titles_by_district(db, kind)
-        # counted afresh: a submit or a decision changes them, and the index answers it
-        sql = (
-            "SELECT w.district_code, count(*) AS n FROM assessments a "
-            "JOIN waterbodies w ON w.id = a.waterbody_id WHERE a.status = 'submitted'"
+        # what the titles give each district is kept until a title changes: a submit or a
+        # decision that grants none re-ranks 41 rows, not every title (issue 14)
+        held = cached(
+            db,
+            ("district_titles", as_of, kind),
+            lambda: district_titles(titles_by_district(db, kind), as_of),
+            titles_only=True,
         )
-        params = []
-        if kind:
-            sql += " AND w.kind = ?"
-            params.append(kind)
-        in_review = {
-            r["district_code"]: r["n"] for r in db.query(sql + " GROUP BY w.district_code", params)
-        }
-        return rank_districts(districts, titles, in_review, as_of)
+        in_review = in_review_counts(db, kind)  # kept by triggers (0015)
+        return rank_district_titles(districts, held, in_review)
 
     return cached(db, ("districts", as_of, kind), compute)
 
@@ -201,14 +198,44 @@ def rebuild(db: Database) -> None:
     db.execute(_SUM_DIMENSIONS + " GROUP BY s.district_code, s.kind, j.key")
 
 
+# What the triggers of 0015_kept_review_counts keep in standings_in_review, counted afresh.
+IN_REVIEW_FROM_SCRATCH = (
+    "SELECT w.district_code, w.kind, count(*) AS n FROM assessments a "
+    "JOIN waterbodies w ON w.id = a.waterbody_id WHERE a.status = 'submitted' "
+    "GROUP BY w.district_code, w.kind"
+)
+
+
+def rebuild_in_review(db: Database) -> None:
+    """Count the assessments under review per district and kind from scratch (the migration
+    that creates the kept counts; the triggers keep them from then on)."""
+    db.execute("DELETE FROM standings_in_review")
+    db.execute(f"INSERT INTO standings_in_review (district_code, kind, n) {IN_REVIEW_FROM_SCRATCH}")
+
+
+def in_review_counts(db: Database, kind: str | None = None) -> dict[str, int]:
+    """Per district, its assessments under review (of waterbodies of `kind`), as kept."""
+    sql, params = "SELECT district_code, sum(n) AS n FROM standings_in_review", []
+    if kind:
+        sql += " WHERE kind = ?"
+        params.append(kind)
+    return {
+        r["district_code"]: r["n"]
+        for r in db.query(sql + " GROUP BY district_code", params)
+        if r["n"]
+    }
+
+
 def _kept_until(db: Database, until: date | None) -> bool:
     """Are the kept rows the rows as they stood on `until`? Yes unless a kept decision is
     dated after it (or undated, which a dated view leaves out)."""
     if until is None:
         return True
-    latest, undated = db.execute(
-        "SELECT max(decided_on), count(*) - count(decided_on) FROM standings_waterbodies"
-    ).fetchone()
+    # two index lookups (idx_standings_waterbodies_decided), not a pass over every kept row
+    latest = db.execute("SELECT max(decided_on) FROM standings_waterbodies").fetchone()[0]
+    undated = db.execute(
+        "SELECT count(*) FROM standings_waterbodies WHERE decided_on IS NULL"
+    ).fetchone()[0]
     return not undated and (latest is None or latest <= until.isoformat())
 
 

@@ -144,14 +144,21 @@ def ranking_rule() -> str:
 BODY_CACHE_ENTRIES = 48
 
 
-def board_body(template: str, key: tuple, context: Callable[[], dict], *, cache=True) -> Markup:
+def board_body(
+    template: str, key: tuple, context: Callable[[], dict], *, cache=True, titles_only=False
+) -> Markup:
+    """The body, rendered once per standings version (titles_only: per title-history version,
+    for a body that shows nothing but what the titles give)."""
+
     def render() -> Markup:
         return Markup(render_template(template, **context()))
 
     if not cache:  # filter errors: the body shows what was typed
         return render()
     key = ("board_body", template, key, current_language(), current_user.scope)
-    return standings.cached(store.get_db(), key, render, limit=BODY_CACHE_ENTRIES)
+    return standings.cached(
+        store.get_db(), key, render, limit=BODY_CACHE_ENTRIES, titles_only=titles_only
+    )
 
 
 @bp.get("/progress", endpoint="progress")  # progress_page: progress() is scoring's
@@ -198,7 +205,10 @@ def progress_page():
         )
 
     key = (as_of, bool(request.args.get("as_of")))  # the "today" button shows when it was given
-    body = board_body("board/_progress_body.html", key, context, cache=not errors)
+    # Everything the body shows comes from the titles (the districts' in-review counts, which a
+    # submit or any decision changes, are not on it): kept until a title changes, so the first
+    # view after most decisions renders only the page around it (issue 14)
+    body = board_body("board/_progress_body.html", key, context, cache=not errors, titles_only=True)
     return render_template("board/progress.html", body=body), (422 if errors else 200)
 
 
