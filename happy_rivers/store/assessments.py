@@ -46,22 +46,29 @@ _SELECT = (
 )
 
 
-def _decode(row: dict) -> dict:
+def _decode(row: dict, *, result: bool = True) -> dict:
     row = dict(row)
     row["answers"] = json.loads(row["answers"]) if row.get("answers") else {}
-    row["result"] = json.loads(row["result"]) if row.get("result") else None
+    if result:
+        row["result"] = json.loads(row["result"]) if row.get("result") else None
+    else:  # not there rather than still JSON text: a reader that needs it fails loudly
+        del row["result"]
     row["field_comments"] = json.loads(row["field_comments"]) if row.get("field_comments") else {}
     return row
 
 
-def get(db: Database, assessment_id: int, *, district: str | None = None) -> dict | None:
-    """One assessment with its waterbody, or None if missing or outside the given district."""
+def get(
+    db: Database, assessment_id: int, *, district: str | None = None, result: bool = True
+) -> dict | None:
+    """One assessment with its waterbody, or None if missing or outside the given district.
+    result=False leaves out the scoring result (~6 KB of JSON to decode) for a reader that
+    does not show it."""
     sql, params = _SELECT + " WHERE a.id = ?", [assessment_id]
     if district:
         sql += " AND w.district_code = ?"
         params.append(district)
     rows = list(db.query(sql, params))
-    return _decode(rows[0]) if rows else None
+    return _decode(rows[0], result=result) if rows else None
 
 
 def _where(
@@ -362,7 +369,9 @@ def save(
     (double click, network retry) finds its own submission and changes nothing.
     """
     with write(db):
-        current = get(db, assessment_id)
+        # the stored result is replaced, never read: left out (a re-read below gives it for the
+        # rare answers that return the row as it is)
+        current = get(db, assessment_id, result=False)
         if current is None:
             raise NotFound(assessment_id)
         if (
@@ -372,9 +381,9 @@ def save(
             and current["answers"] == json.loads(json.dumps(answers))
         ):
             # the very submission this request repeats: the same answers, one version on
-            return current
+            return get(db, assessment_id)
         if current["version"] != expected_version:
-            raise Conflict("该评估已被他人修改，请查看最新内容后再保存", current)
+            raise Conflict("该评估已被他人修改，请查看最新内容后再保存", get(db, assessment_id))
         status = next_status(current["status"], action)
         stamp = now()
         changes = {
@@ -397,7 +406,9 @@ def save(
         # The row as a fresh read would give it, without reading it back: what was read above
         # inside this transaction, with what was just written, decoded as get() decodes it.
         updated = current | changes | {"answers": json.loads(changes["answers"])}
-        updated["result"] = json.loads(changes["result"]) if changes["result"] else None
+        # the result as decoding what was stored gives it: `scored` is JSON's own types already
+        # (Result.to_dict), and decoding its ~6 KB again cost more than the UPDATE
+        updated["result"] = scored
         audit.record(
             db,
             {"save": "assessment_saved", "submit": "assessment_submitted"}.get(

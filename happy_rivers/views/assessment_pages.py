@@ -40,8 +40,11 @@ EXPERT_API = {
 }
 
 
-def load_assessment(assessment_id: int) -> dict:
-    row = assessments.get(store.get_db(), assessment_id, district=current_user.scope)
+def load_assessment(assessment_id: int, *, result: bool = True) -> dict:
+    """The assessment, or 404 outside the user's district. result=False: a page that never
+    shows the stored scoring result (the form, which scores its answers afresh) skips decoding
+    its ~6 KB."""
+    row = assessments.get(store.get_db(), assessment_id, district=current_user.scope, result=result)
     if row is None:
         abort(404)
     return row

@@ -501,7 +501,7 @@ def _resolved_formdata(rubric, assessment) -> MultiDict:
 @login_required
 def assessment_edit(assessment_id: int):
     db = store.get_db()
-    assessment = load_assessment(assessment_id)
+    assessment = load_assessment(assessment_id, result=False)
     key = prior = None
     if request.method == "POST":
         # after loading the assessment: a state that shows a keyed write shows its key too
