@@ -570,3 +570,37 @@ def test_district_bar_chart_leaves_out_zeros_and_prints_counts():
     assert "&lt;b&gt;区&lt;/b&gt;" in svg and "<b>" not in svg
     assert re.search(r'class="value[^"]*"[^>]*>2<', svg)  # printed, not only on hover
     assert "<script" not in svg
+
+
+# --- the pager ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "window"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 100, [1, 2, 3, None, 100]),
+        (50, 100, [1, None, 48, 49, 50, 51, 52, None, 100]),
+        (4, 100, [1, 2, 3, 4, 5, 6, None, 100]),  # one page left out is shown, not "…"
+        (5, 100, [1, 2, 3, 4, 5, 6, 7, None, 100]),
+        (6, 100, [1, None, 4, 5, 6, 7, 8, None, 100]),
+        (100, 100, [1, None, 98, 99, 100]),
+        (97, 100, [1, None, 95, 96, 97, 98, 99, 100]),
+    ],
+)
+def test_the_pager_shows_the_ends_and_the_pages_around_this_one(page, pages, window):
+    assert board.page_window(page, pages) == window
+
+
+def test_the_waterbody_board_links_a_window_of_its_pages(login_as, history, monkeypatch):
+    monkeypatch.setattr(board, "PAGE_SIZE", 1)  # a page per decided waterbody
+    page = get_page(login_as("admin"), "/leaderboard/waterbodies?page=1")
+    total = int(re.search(r"共 (\d+) 条", page).group(1))
+    assert total >= 7  # more pages than the window shows
+    pager = re.search(r'<nav class="pager".*?</nav>', page, re.S).group(0)
+    assert re.findall(r'aria-current="page">(\d+)<', pager) == ["1"]
+    numbered = {int(n) for n in re.findall(r'[?&]page=(\d+)">\d+<', pager)}
+    assert numbered == {n for n in board.page_window(1, total) if n not in (None, 1)}
+    assert numbered == {2, 3, total}
+    assert "…" in pager

@@ -5,6 +5,7 @@ adds with the RUBRIC_PATH setting (scoring/folders.py). Numbers are read as Deci
 that the end-points and points in the file are exact.
 """
 
+import time
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -139,9 +140,40 @@ def _dec(value: Any) -> Decimal:
 
 
 def _rubric_files(pattern: str) -> dict[str, Path]:
-    """Stem → file for the rubric files matching the pattern; the first folder wins."""
+    """Stem → file for the rubric files matching the pattern; the first folder wins.
+
+    Kept per pattern while no folder changes: a folder's modification time moves whenever a
+    file is added, removed or renamed in it, so a version dropped into RUBRIC_PATH is seen at
+    once, and the boards' "latest version" no longer lists the folders on every call (a
+    third of a millisecond each, several times per board). A rubric version is a new file and
+    never changes in place (docs/scoring.md), so a file's own edits need no watching.
+    """
+    folders = rubric_folders()
+    try:
+        mtimes = tuple(folder.stat().st_mtime_ns for folder in folders)
+    except OSError:  # a folder gone: list what is there, keep nothing
+        return _list_rubric_files(folders, pattern)
+    stamp = (folders, mtimes)
+    kept = _listed.get(pattern)
+    if kept is not None and kept[0] == stamp:
+        return dict(kept[1])
+    files = _list_rubric_files(folders, pattern)
+    # A listing taken in the same clock tick as a folder's change might miss a second file
+    # added in that tick without moving the time again (git's "racy clean"): such a listing
+    # is not kept; one taken once the folders have been still for a second is.
+    if time.time_ns() - max(mtimes) > 1_000_000_000:
+        if len(_listed) > 64:  # patterns are rubric ids: a handful; bounded all the same
+            _listed.clear()
+        _listed[pattern] = (stamp, files)
+    return dict(files)
+
+
+_listed: dict[str, tuple[tuple, dict[str, Path]]] = {}
+
+
+def _list_rubric_files(folders: tuple[Path, ...], pattern: str) -> dict[str, Path]:
     files: dict[str, Path] = {}
-    for folder in rubric_folders():
+    for folder in folders:
         for path in folder.glob(pattern):
             # `<id>-<version>`, the version starting with a digit; other TOML files (the
             # waterbody kinds table) are not rubrics

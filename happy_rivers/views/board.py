@@ -305,6 +305,21 @@ def districts():
 PAGE_SIZE = 100
 
 
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and `around` on either side of the
+    current one; None where numbers are left out ("1 … 4 5 6 7 8 … 100"). Every page linked
+    would be a hundred links at ten times the city, each a URL to build."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] == 2:
+            window.append(n - 1)  # a gap of one page: the page itself, not "…"
+        elif window and n - window[-1] > 2:
+            window.append(None)
+        window.append(n)
+    return window
+
+
 def _page_arg() -> int:
     """The page asked for (1 when none or not a number); the store keeps it within the pages."""
     raw = (request.args.get("page") or "").strip()
@@ -363,6 +378,7 @@ def waterbodies_board():
             total=total,
             page=page,
             pages=pages,
+            page_window=page_window(page, pages),
             first=first,
             filters=filters,
             dimensions=dimensions(),
