@@ -381,3 +381,14 @@ def test_the_triggers_keep_the_review_counts_as_counting_afresh_gives_them(db):
     for code, _kind, n in in_review_from_scratch(db):
         counted[code] = counted.get(code, 0) + n
     assert {c: n for c, n in shown.items() if n} == counted
+
+
+def test_the_migration_counts_what_was_under_review_before_it(db):
+    """0015 on a database that already had assessments under review: rebuild_in_review counts
+    them from scratch, as the triggers then keep them."""
+    build_history(db)
+    decide(db, "御临河", river(), None, kind="recheck", action=None)
+    with db.conn:
+        db.execute("DELETE FROM standings_in_review")  # as before the migration
+        standings.rebuild_in_review(db)
+    assert in_review_kept(db) == in_review_from_scratch(db) != []
