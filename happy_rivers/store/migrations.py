@@ -679,3 +679,16 @@ def kept_review_counts(db: Database) -> None:
     from .standings import rebuild_in_review
 
     rebuild_in_review(db)
+
+
+@migrations(name="0016_title_events_index")
+def title_events_index(db: Database) -> None:
+    # The title history (store/titles.py EVENTS_SQL: acceptances by their title date, recheck
+    # rejections by their decision date) read from one covering index. `titled_on` came with a
+    # later migration and so sits at the end of each ~6 KB row, behind its overflow pages:
+    # reading it from the rows cost 70–100 ms at ten times the city after every title change,
+    # from this index 20 ms.
+    db.execute(
+        "CREATE INDEX idx_assessments_title_events "
+        "ON assessments (status, kind, titled_on, decided_on, waterbody_id, total_cents)"
+    )

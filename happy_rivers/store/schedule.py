@@ -19,15 +19,14 @@ from happy_rivers.scoring.process import due_status, recheck_due, rectification_
 from happy_rivers.scoring.workflow import OPEN_STATUSES
 
 from . import notifications, standings, write
-from .titles import title_history
 
 KINDS = ("recheck", "rectification")
 
 
 def _held_titles(db: Database) -> dict[int, dict]:
-    """waterbody id → the title span it holds today (None once revoked), cached with the
-    boards' title history (the same key: one computation serves both)."""
-    history = standings.cached(db, ("title_history",), lambda: title_history(db))
+    """waterbody id → the title span it holds today (None once revoked), from the title
+    history the boards keep (one computation per title change serves both)."""
+    history = standings.kept_title_history(db)
     return {
         waterbody_id: spans[-1]
         for waterbody_id, spans in history.items()

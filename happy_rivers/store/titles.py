@@ -38,19 +38,23 @@ def title_history(
         sql += " AND a.waterbody_id = ?"
         params.append(waterbody_id)
     spans: dict[int, list[dict]] = defaultdict(list)
-    for event in db.query(f"SELECT * FROM ({sql}) ORDER BY on_day, id", params):
-        held = spans[event["waterbody_id"]]
+    # tuples, not sqlite-utils' dicts: ten thousand events at ten times the city, after every
+    # title change (the columns are EVENTS_SQL's, in its order)
+    for assessment_id, wid, status, total_cents, district_code, on_day in db.execute(
+        f"SELECT * FROM ({sql}) ORDER BY on_day, id", params
+    ):
+        held = spans[wid]
         current = held[-1] if held and held[-1]["revoked_on"] is None else None
-        if event["status"] == "accepted" and current is None:
+        if status == "accepted" and current is None:
             held.append(
                 {
-                    "accepted_on": date.fromisoformat(event["on_day"]),
+                    "accepted_on": date.fromisoformat(on_day),
                     "revoked_on": None,
-                    "total": Decimal(event["total_cents"]) / 100,
-                    "district_code": event["district_code"],
-                    "assessment_id": event["id"],
+                    "total": Decimal(total_cents) / 100,
+                    "district_code": district_code,
+                    "assessment_id": assessment_id,
                 }
             )
-        elif event["status"] == "rejected" and current is not None:
-            current["revoked_on"] = date.fromisoformat(event["on_day"])
+        elif status == "rejected" and current is not None:
+            current["revoked_on"] = date.fromisoformat(on_day)
     return spans

@@ -171,9 +171,7 @@ def progress_page():
     def context() -> dict:
         # derived from the titles alone: kept until a title changes (a submit or most decisions
         # leave them), as are the charts below
-        spans = standings.cached(
-            db, ("acceptance_spans",), lambda: standings.acceptance_spans(db), titles_only=True
-        )
+        spans = standings.acceptance_spans(db)
         report = progress(spans, as_of, targets())
         by_district = [d for d in standings.district_standings(db, as_of) if d.accepted]
         map_svg = _district_map(db, spans_held_on(db, as_of), by_district, as_of)
@@ -214,9 +212,7 @@ def progress_page():
 
 def spans_held_on(db, as_of: date) -> set[int]:
     """The waterbodies holding the title on as_of (from the decisions, like the counts)."""
-    history = standings.cached(
-        db, ("title_history",), lambda: standings.title_history(db), titles_only=True
-    )
+    history = standings.kept_title_history(db)
     # a plain loop: a generator per waterbody was most of this at 10,000 titles (issue 14)
     held = set()
     for waterbody_id, spans in history.items():

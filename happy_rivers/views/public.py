@@ -63,7 +63,7 @@ def index():
     def context() -> dict:
         db = store.get_db()
         today = clock.today()
-        spans = standings.cached(db, ("acceptance_spans",), lambda: standings.acceptance_spans(db))
+        spans = standings.acceptance_spans(db)  # kept until a title changes
         report = progress(spans, today, load_targets())
         rows = public.named(db)
         return dict(
